@@ -1,0 +1,5 @@
+"""Allow `python -m sendbot`."""
+
+from sendbot.cli import main
+
+main()

@@ -1,0 +1,1 @@
+"""Adapters: thin translators between a transport and the core."""

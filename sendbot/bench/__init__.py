@@ -1,0 +1,1 @@
+"""Benchmarks: measured on demand (`sendbot bench ...`), never timed in tests."""

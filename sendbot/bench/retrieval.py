@@ -1,0 +1,153 @@
+"""Speed of question answering at the real knowledge base and at synthetic sizes.
+
+Synthetic entries are made from the real knowledge base's own words, drawn with their
+real frequencies, ten phrasings and a body of about 150 words each, so that the index
+has realistic term statistics. Timed questions are real phrasings with one word dropped
+and one typo, plus out-of-scope questions. Each size is measured for the engine and for
+plain rapidfuzz (WRatio over every phrasing) in the same run, and their ratio reported.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from sendbot.kb.baselines import RapidfuzzBaseline
+from sendbot.kb.loader import Entry, KnowledgeBase, Source
+from sendbot.kb.normalise import normalise
+from sendbot.kb.retrieval import Retriever
+
+OUT_OF_SCOPE = [
+    "how do i pay my council tax",
+    "when are the bins collected",
+    "how do i renew a passport",
+    "tell me a joke",
+    "what's the weather tomorrow",
+    "how do i apply for a parking permit",
+]
+
+
+def synthetic_kb(kb: KnowledgeBase, size: int, seed: int = 7) -> KnowledgeBase:
+    """The real entries plus synthetic ones up to `size` entries in all."""
+    rng = random.Random(seed)
+    counts: Counter[str] = Counter()
+    for entry in kb.entries.values():
+        for text in (entry.title, *entry.questions, entry.body):
+            counts.update(normalise(text).split())
+    words = list(counts)
+    weights = [counts[w] for w in words]
+    entries = dict(kb.entries)
+    source = Source(title="Synthetic benchmark entry", ref="none")
+
+    def sentence(length: int) -> str:
+        return " ".join(rng.choices(words, weights=weights, k=length))
+
+    index = 0
+    while len(entries) < size:
+        index += 1
+        entry_id = f"synthetic-{index}"
+        entries[entry_id] = Entry(
+            id=entry_id,
+            title=sentence(rng.randint(3, 8)),
+            questions=tuple(sentence(rng.randint(4, 12)) for _ in range(10)),
+            related=(),
+            sources=(source,),
+            reviewed=dt.date(2026, 1, 1),
+            tags=(),
+            body=sentence(150),
+            path=Path(f"{entry_id}.md"),
+        )
+    return replace(kb, entries=entries)
+
+
+def bench_questions(kb: KnowledgeBase, count: int, seed: int = 11) -> list[str]:
+    """Real phrasings, each with a word dropped and a typo, and some out-of-scope ones."""
+    rng = random.Random(seed)
+    phrasings = [q for e in kb.entries.values() for q in e.questions]
+    questions: list[str] = []
+    while len(questions) < count:
+        if rng.random() < 0.1 or not phrasings:
+            questions.append(rng.choice(OUT_OF_SCOPE))
+            continue
+        words = rng.choice(phrasings).split()
+        if len(words) > 3:
+            words.pop(rng.randrange(len(words)))
+        position = rng.randrange(len(words))
+        word = words[position]
+        if len(word) > 4:
+            cut = rng.randrange(1, len(word) - 1)
+            words[position] = word[:cut] + word[cut + 1] + word[cut] + word[cut + 2 :]
+        questions.append(" ".join(words))
+    return questions
+
+
+def _time(ask: Callable[[str], object], questions: Sequence[str]) -> dict[str, float]:
+    ask(questions[0])
+    times = []
+    start = time.perf_counter()
+    for question in questions:
+        begin = time.perf_counter()
+        ask(question)
+        times.append((time.perf_counter() - begin) * 1000)
+    total = time.perf_counter() - start
+    values = np.array(times)
+    return {
+        "qps": round(len(questions) / total, 1),
+        "p50_ms": round(float(np.percentile(values, 50)), 3),
+        "p99_ms": round(float(np.percentile(values, 99)), 3),
+    }
+
+
+def measure(kb: KnowledgeBase, label: str, questions: Sequence[str]) -> dict[str, Any]:
+    """Build and time the engine and the rapidfuzz baseline on one knowledge base."""
+    start = time.perf_counter()
+    engine = Retriever(kb)
+    build = time.perf_counter() - start
+    fuzzy = RapidfuzzBaseline(kb)
+    phrasings = sum(len(e.questions) + 1 for e in kb.entries.values())
+    engine_speed = _time(engine.ask, questions)
+    fuzzy_speed = _time(lambda q: fuzzy.top1(q), questions)
+    return {
+        "kb": label,
+        "entries": len(kb.entries),
+        "phrasings": phrasings,
+        "build_s": round(build, 3),
+        "engine": engine_speed,
+        "rapidfuzz": fuzzy_speed,
+        "speedup_vs_rapidfuzz": round(engine_speed["qps"] / max(fuzzy_speed["qps"], 1e-9), 2),
+    }
+
+
+def run_benchmark(kb: KnowledgeBase, sizes: Sequence[int], count: int) -> dict[str, Any]:
+    """Measure at the real knowledge base, then at each synthetic size."""
+    questions = bench_questions(kb, count)
+    results = [measure(kb, "real", questions)]
+    for size in sizes:
+        results.append(measure(synthetic_kb(kb, size), f"synthetic-{size}", questions))
+    return {"questions": count, "results": results}
+
+
+def format_table(report: dict[str, Any]) -> str:
+    """The benchmark as a readable table."""
+    lines = [
+        f"{report['questions']} questions per size; engine against plain rapidfuzz (WRatio)",
+        f"{'kb':<16} {'entries':>7} {'phrasings':>9} {'build_s':>7} "
+        f"{'qps':>8} {'p50_ms':>7} {'p99_ms':>7} | {'rf_qps':>8} {'rf_p50':>7} "
+        f"{'rf_p99':>7} | {'speedup':>7}",
+    ]
+    for r in report["results"]:
+        e, f = r["engine"], r["rapidfuzz"]
+        lines.append(
+            f"{r['kb']:<16} {r['entries']:>7} {r['phrasings']:>9} {r['build_s']:>7.2f} "
+            f"{e['qps']:>8.0f} {e['p50_ms']:>7.3f} {e['p99_ms']:>7.3f} | {f['qps']:>8.0f} "
+            f"{f['p50_ms']:>7.3f} {f['p99_ms']:>7.3f} | {r['speedup_vs_rapidfuzz']:>6.1f}x"
+        )
+    return "\n".join(lines)

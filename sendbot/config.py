@@ -1,0 +1,74 @@
+"""Settings read from the environment (prefix SENDBOT_) and an optional .env file."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def bundled_knowledge_dir() -> Path:
+    """Return the knowledge folder shipped with the code (source tree or wheel)."""
+    for candidate in (PACKAGE_DIR.parent / "knowledge", PACKAGE_DIR / "_knowledge"):
+        if candidate.is_dir():
+            return candidate
+    return PACKAGE_DIR.parent / "knowledge"
+
+
+class Settings(BaseSettings):
+    """Every setting of the bot; each has an environment variable SENDBOT_<NAME>."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="SENDBOT_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    database_url: str = Field(
+        default="sqlite+aiosqlite:///sendbot.db",
+        description="SQLAlchemy async URL: sqlite+aiosqlite:///FILE or postgresql+asyncpg://...",
+    )
+    council: str = Field(default="bristol", description="Local pack in knowledge/local/ to use.")
+    knowledge_dir: Path = Field(
+        default_factory=bundled_knowledge_dir, description="Folder holding the knowledge base."
+    )
+    telegram_token: SecretStr | None = Field(default=None, description="Bot token from BotFather.")
+    telegram_api_url: str | None = Field(
+        default=None, description="Bot API root URL, e.g. http://127.0.0.1:8081 (a local server)."
+    )
+    webhook_secret: SecretStr | None = Field(
+        default=None, description="Secret token Telegram sends in webhook requests."
+    )
+    officers_chat_id: int | None = Field(
+        default=None, description="Telegram id of the officers' group chat."
+    )
+    secret_key: SecretStr | None = Field(
+        default=None, description="Key for hashing chat ids and encrypting data at rest."
+    )
+    key_file: Path = Field(
+        default=Path(".sendbot.key"),
+        description="Local key file made for the terminal demo when no secret key is set.",
+    )
+    log_level: str = Field(default="INFO", description="Logging level.")
+    max_message_chars: int = Field(
+        default=4000, description="Longest parent message accepted, in characters."
+    )
+    state_idle_days: int = Field(default=30, description="Days before idle chat state is purged.")
+    link_code_days: int = Field(
+        default=30, ge=1, description="Days a case link code from the council stays valid."
+    )
+    case_max_parents: int = Field(
+        default=2, ge=1, description="How many parents' chats may link to one case."
+    )
+
+    @cached_property
+    def is_sqlite(self) -> bool:
+        """Whether the database is SQLite."""
+        return self.database_url.startswith("sqlite")
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build settings from the environment, with explicit overrides winning."""
+    return Settings(**overrides)  # type: ignore[arg-type]

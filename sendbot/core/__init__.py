@@ -1,0 +1,1 @@
+"""The transport-independent core: it knows nothing of Telegram."""

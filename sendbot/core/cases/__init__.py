@@ -1,0 +1,1 @@
+"""Case status: importing the council's cases, linking parents, deadlines and alerts."""

@@ -1,0 +1,174 @@
+"""The dialogue state machine: one inbound message in, outbound messages out."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sendbot.core.messages import Audience, Button, Inbound, InboundKind, Outbound
+from sendbot.core.sanitize import clean_text
+from sendbot.core.services import Services
+from sendbot.storage.db import Database
+from sendbot.storage.models import Conversation
+from sendbot.storage.unit_of_work import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[["Turn"], Awaitable[None]]
+Rows = Sequence[Sequence[Button]]
+
+
+@dataclass
+class Turn:
+    """Everything one handler needs: the message, its chat's state, storage and services."""
+
+    inbound: Inbound
+    text: str
+    uow: UnitOfWork
+    conversation: Conversation
+    services: Services
+    replies: list[Outbound] = field(default_factory=list)
+
+    @property
+    def state(self) -> str:
+        """The chat's current state."""
+        return self.conversation.state
+
+    @property
+    def data(self) -> dict[str, Any]:
+        """The chat's state data (a copy; use set_state to change it)."""
+        return dict(self.conversation.data or {})
+
+    def set_state(self, state: str, **data: Any) -> None:
+        """Move the chat to a state, replacing its data."""
+        self.conversation.state = state
+        self.conversation.data = dict(data)
+
+    def t(self, key: str, **values: object) -> str:
+        """A sentence from messages.yaml."""
+        return self.services.texts.get(key, **values)
+
+    def reply(self, html: str, buttons: Rows = (), **kwargs: Any) -> None:
+        """Queue a message to the sender."""
+        rows = tuple(tuple(row) for row in buttons if row)
+        self.replies.append(Outbound(html=html, buttons=rows, **kwargs))
+
+    def say(self, key: str, buttons: Rows = (), **values: object) -> None:
+        """Queue a sentence from messages.yaml to the sender."""
+        self.reply(self.t(key, **values), buttons)
+
+    def send(self, outbound: Outbound) -> None:
+        """Queue a prepared message (to the sender, officers or another chat)."""
+        self.replies.append(outbound)
+
+
+class Router:
+    """Maps commands, button prefixes and states to handlers."""
+
+    def __init__(self) -> None:
+        self.commands: dict[str, Handler] = {}
+        self.buttons: dict[str, Handler] = {}
+        self.states: dict[str, Handler] = {}
+        self.default_text: Handler | None = None
+        self.unknown_command: Handler | None = None
+        self.stale_button: Handler | None = None
+        self.unsupported: Handler | None = None
+
+    def command(self, *names: str) -> Callable[[Handler], Handler]:
+        """Register a handler for commands (without the slash)."""
+
+        def decorate(handler: Handler) -> Handler:
+            for name in names:
+                self.commands[name] = handler
+            return handler
+
+        return decorate
+
+    def button(self, prefix: str) -> Callable[[Handler], Handler]:
+        """Register a handler for button data starting with 'prefix:'."""
+
+        def decorate(handler: Handler) -> Handler:
+            self.buttons[prefix] = handler
+            return handler
+
+        return decorate
+
+    def state(self, name: str) -> Callable[[Handler], Handler]:
+        """Register the handler for free text while a chat is in a state."""
+
+        def decorate(handler: Handler) -> Handler:
+            self.states[name] = handler
+            return handler
+
+        return decorate
+
+    def route(self, turn: Turn) -> Handler | None:
+        """Choose the handler for a turn."""
+        inbound = turn.inbound
+        if inbound.kind is InboundKind.UNSUPPORTED:
+            return self.unsupported
+        if inbound.kind is InboundKind.COMMAND:
+            return self.commands.get(inbound.command, self.unknown_command)
+        if inbound.kind is InboundKind.BUTTON:
+            prefix = inbound.text.split(":", 1)[0]
+            return self.buttons.get(prefix, self.stale_button)
+        return self.states.get(turn.state, self.default_text)
+
+
+class Dialogue:
+    """Runs one inbound message through the router inside a unit of work."""
+
+    def __init__(self, services: Services, database: Database, router: Router) -> None:
+        self.services = services
+        self.database = database
+        self.router = router
+
+    async def handle(self, inbound: Inbound) -> list[Outbound]:
+        """Handle one message; on any failure roll back and apologise without details."""
+        try:
+            return await self._handle(inbound)
+        except Exception as error:  # the parent must always get an answer
+            log.error(
+                "handling failed: %s (%s)", type(error).__name__, inbound.kind, exc_info=False
+            )
+            return [Outbound(html=self.services.texts.get("error"))]
+
+    async def _handle(self, inbound: Inbound) -> list[Outbound]:
+        """Handle one message in a transaction."""
+        text = clean_text(inbound.text)
+        chat_key = self.services.keyring.chat_key(inbound.channel, inbound.chat_id)
+        async with self.database.unit_of_work() as uow:
+            conversation = await uow.conversations.get_or_create(chat_key, inbound.channel)
+            if conversation.chat_ref is None:
+                conversation.chat_ref = self.services.keyring.encrypt(inbound.chat_id)
+            conversation.active = True
+            conversation.updated_at = self.services.clock()
+            turn = Turn(inbound, text, uow, conversation, self.services)
+            limit = self.services.settings.max_message_chars
+            if inbound.kind is InboundKind.TEXT and len(text) > limit:
+                turn.say("too_long", length=len(text), limit=limit)
+                return turn.replies
+            if inbound.kind is InboundKind.TEXT and not text:
+                turn.say("empty_message")
+                return turn.replies
+            handler = self.router.route(turn)
+            if handler is not None:
+                await handler(turn)
+            return turn.replies
+
+
+def rows(buttons: Iterable[Button], per_row: int = 1) -> list[list[Button]]:
+    """Arrange buttons in rows of a given width."""
+    result: list[list[Button]] = []
+    for button in buttons:
+        if not result or len(result[-1]) >= per_row:
+            result.append([])
+        result[-1].append(button)
+    return result
+
+
+def for_officers(html: str, buttons: Rows = ()) -> Outbound:
+    """A message for the officers' group."""
+    return Outbound(html=html, buttons=tuple(tuple(r) for r in buttons), audience=Audience.OFFICERS)

@@ -1,0 +1,101 @@
+"""Free-text questions: answer, ask 'did you mean', or say so plainly and offer a person."""
+
+from __future__ import annotations
+
+from sendbot.core.dialogue import Router, Turn, rows
+from sendbot.core.flows.browse import show_entry
+from sendbot.core.flows.common import menu_button
+from sendbot.core.messages import Button
+from sendbot.core.redaction import redact
+from sendbot.kb.normalise import normalise
+from sendbot.kb.retrieval import AnswerResult
+
+
+async def answer_question(turn: Turn) -> None:
+    """Run the question engine on the text and reply with its outcome."""
+    result = turn.services.retriever.ask(turn.text)
+    kb = turn.services.kb
+    if result.outcome == "answer" and result.entry:
+        await show_entry(turn, result.entry)
+        ask_helpful(turn, result.entry)
+        return
+    await record_gap(turn, result)
+    if result.outcome == "clarify":
+        choices = [c.entry for c in result.candidates if c.entry in kb.entries][:3]
+        buttons = rows(Button(kb.entries[i].title[:60], f"e:{i}") for i in choices)
+        buttons.append([Button(turn.t("answer.none_of_these"), "n:")])
+        turn.say("answer.did_you_mean", buttons)
+        return
+    await fallback(turn)
+
+
+async def fallback(turn: Turn) -> None:
+    """Say plainly there is no good answer; offer SENDIASS and a person."""
+    buttons = [
+        [Button(turn.t("answer.fallback_sendiass"), "e:sendiass")],
+        [Button(turn.t("answer.fallback_talk"), "m:contact")],
+        [menu_button(turn)],
+    ]
+    turn.say("answer.fallback", buttons)
+
+
+async def none_of_these(turn: Turn) -> None:
+    """The parent rejected every suggestion."""
+    await fallback(turn)
+
+
+def ask_helpful(turn: Turn, entry_id: str) -> None:
+    """Ask 'Was this helpful?' under an answer; the vote counts once, for this answer."""
+    if len(f"h:y:{entry_id}".encode()) > 64:
+        return
+    turn.set_state("idle", feedback=entry_id)
+    turn.say(
+        "answer.helpful_prompt",
+        [
+            [
+                Button(turn.t("answer.helpful_yes"), f"h:y:{entry_id}"),
+                Button(turn.t("answer.helpful_no"), f"h:n:{entry_id}"),
+            ]
+        ],
+    )
+
+
+async def helpful_press(turn: Turn) -> None:
+    """Count a 'Was this helpful?' vote for the answer just given."""
+    parts = turn.inbound.text.split(":", 2)
+    vote, entry_id = (parts[1], parts[2]) if len(parts) == 3 else ("", "")
+    pending = turn.data.get("feedback")
+    if vote in ("y", "n") and entry_id and pending == entry_id:
+        await turn.uow.feedback.record(entry_id, helpful=vote == "y")
+        turn.set_state("idle")
+    if vote == "y":
+        turn.say("answer.thanks_feedback", [[menu_button(turn)]])
+    else:
+        turn.say(
+            "answer.sorry_feedback",
+            [[Button(turn.t("answer.fallback_talk"), "m:contact")], [menu_button(turn)]],
+        )
+
+
+async def record_gap(turn: Turn, result: AnswerResult) -> None:
+    """Keep a question the bot was unsure about, with personal data removed."""
+    known = turn.services.retriever.known_words()
+    question = redact(turn.text, known)
+    if not question:
+        return
+    top = result.candidates[0] if result.candidates else None
+    await turn.uow.gaps.add(
+        question=question,
+        key=normalise(question),
+        outcome=result.outcome,
+        top_entry=top.entry if top else None,
+        score=result.score,
+        at=turn.services.clock(),
+    )
+
+
+def register(router: Router) -> None:
+    """Register this flow's handlers."""
+    router.default_text = answer_question
+    router.button("n")(none_of_these)
+    router.button("h")(helpful_press)

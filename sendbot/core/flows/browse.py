@@ -1,0 +1,74 @@
+"""Browsing topics and showing an entry, with its sources and related topics."""
+
+from __future__ import annotations
+
+from sendbot.core.dialogue import Router, Turn, rows
+from sendbot.core.flows.common import menu_button, stale_button
+from sendbot.core.formatting import escape, markdown_to_html, split_message
+from sendbot.core.messages import Button
+from sendbot.kb.loader import Entry
+
+
+def render_entry(entry: Entry) -> str:
+    """An entry as Telegram HTML: title, answer, then its sources."""
+    sources = "; ".join(
+        f'<a href="{escape(s.url)}">{escape(s.title)}</a>' if s.url else escape(s.title)
+        for s in entry.sources
+    )
+    body = markdown_to_html(entry.body)
+    return f"<b>{escape(entry.title)}</b>\n\n{body}\n\n<i>Sources: {sources}</i>"
+
+
+async def show_entry(turn: Turn, entry_id: str) -> None:
+    """Send an entry, split under the message limit, with related-topic buttons last."""
+    kb = turn.services.kb
+    entry = kb.get(entry_id)
+    if entry is None:
+        await stale_button(turn)
+        return
+    related = [kb.entries[r] for r in entry.related if r in kb.entries][:3]
+    buttons = rows(Button(f"➡️ {r.title}"[:60], f"e:{r.id}") for r in related)
+    buttons.append([menu_button(turn)])
+    parts = split_message(render_entry(entry))
+    for index, part in enumerate(parts):
+        last = index == len(parts) - 1
+        turn.reply(part, buttons if last else ())
+
+
+async def show_sections(turn: Turn) -> None:
+    """List the subjects to browse."""
+    sections = turn.services.kb.sections
+    buttons = rows(Button(s.title, f"t:{s.key}") for s in sections)
+    buttons.append([menu_button(turn)])
+    turn.say("topics_prompt", buttons)
+
+
+async def section_press(turn: Turn) -> None:
+    """List the topics in one subject."""
+    key = turn.inbound.text.split(":", 1)[1]
+    section = next((s for s in turn.services.kb.sections if s.key == key), None)
+    if section is None:
+        await show_sections(turn)
+        return
+    kb = turn.services.kb
+    present = [i for i in section.ids if i in kb.entries]
+    buttons = rows(Button(kb.entries[i].title[:60], f"e:{i}") for i in present)
+    buttons.append([Button(turn.t("back"), "t:"), menu_button(turn)])
+    turn.say("topics_section_prompt", buttons, section=section.title)
+
+
+async def entry_press(turn: Turn) -> None:
+    """Show the entry a button names."""
+    await show_entry(turn, turn.inbound.text.split(":", 1)[1])
+
+
+async def topics_command(turn: Turn) -> None:
+    """/topics: browse every topic."""
+    await show_sections(turn)
+
+
+def register(router: Router) -> None:
+    """Register this flow's handlers."""
+    router.button("t")(section_press)
+    router.button("e")(entry_press)
+    router.command("topics")(topics_command)

@@ -1,0 +1,160 @@
+"""The outbox: messages are saved before they are sent, then delivered with backoff."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from sqlalchemy import select
+
+from sendbot.core.keyring import Keyring
+from sendbot.core.messages import Button, Outbound
+from sendbot.storage.db import Database
+from sendbot.storage.models import OutboxMessage
+from sendbot.storage.unit_of_work import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 8
+BACKOFF_BASE = timedelta(seconds=30)
+BACKOFF_MAX = timedelta(hours=1)
+
+
+class RecipientGone(Exception):
+    """The recipient cannot be reached any more (for example, they blocked the bot)."""
+
+
+class TemporaryFailure(Exception):
+    """Delivery failed for now; retry later (after retry_after seconds if given)."""
+
+    def __init__(self, reason: str, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.retry_after = retry_after
+
+
+class Sender(Protocol):
+    """What an adapter provides so the outbox can deliver through it."""
+
+    channel: str
+
+    async def send(self, chat_id: str, message: Outbound) -> None:
+        """Deliver one message, raising RecipientGone or TemporaryFailure on failure."""
+
+
+@dataclass(frozen=True)
+class DeliveryReport:
+    """What one pass of the outbox did."""
+
+    sent: int = 0
+    failed: int = 0
+    gone: int = 0
+    retried: int = 0
+
+
+def _serialise(buttons: tuple[tuple[Button, ...], ...]) -> list[list[dict[str, str | None]]]:
+    return [[{"label": b.label, "data": b.data, "url": b.url} for b in row] for row in buttons]
+
+
+def _deserialise(rows: list[list[dict[str, str | None]]]) -> tuple[tuple[Button, ...], ...]:
+    return tuple(
+        tuple(Button(str(b["label"]), str(b.get("data") or ""), b.get("url")) for b in row)
+        for row in rows
+    )
+
+
+async def enqueue(
+    uow: UnitOfWork,
+    *,
+    dedupe_key: str,
+    channel: str,
+    chat_ref: str,
+    message: Outbound,
+    kind: str = "message",
+    not_before: datetime | None = None,
+) -> bool:
+    """Save a message for delivery unless one with the same key exists; True if saved."""
+    existing = await uow.session.execute(
+        select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)
+    )
+    if existing.first() is not None:
+        return False
+    row = OutboxMessage(
+        dedupe_key=dedupe_key,
+        channel=channel,
+        chat_ref=chat_ref,
+        html=message.html,
+        buttons=_serialise(message.buttons),
+        kind=kind,
+    )
+    if not_before is not None:
+        row.next_attempt_at = not_before
+    uow.session.add(row)
+    await uow.session.flush()
+    return True
+
+
+def backoff(attempts: int, retry_after: float | None = None) -> timedelta:
+    """Exponential delay after a failed attempt, honouring a server's retry-after."""
+    delay = min(BACKOFF_BASE * (2 ** max(attempts - 1, 0)), BACKOFF_MAX)
+    if retry_after is not None:
+        delay = max(delay, timedelta(seconds=retry_after))
+    return delay
+
+
+async def deliver_due(
+    database: Database, keyring: Keyring, sender: Sender, now: datetime, limit: int = 50
+) -> DeliveryReport:
+    """Send due messages for the sender's channel, one transaction per message."""
+    sent = failed = gone = retried = 0
+    async with database.unit_of_work() as uow:
+        query = (
+            select(OutboxMessage.id)
+            .where(
+                OutboxMessage.status == "pending",
+                OutboxMessage.channel == sender.channel,
+                OutboxMessage.next_attempt_at <= now,
+            )
+            .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+            .limit(limit)
+        )
+        ids = list((await uow.session.execute(query)).scalars())
+    for message_id in ids:
+        async with database.unit_of_work() as uow:
+            row = await _claim(uow, message_id)
+            if row is None:
+                continue
+            message = Outbound(html=row.html, buttons=_deserialise(row.buttons))
+            row.attempts += 1
+            try:
+                await sender.send(keyring.decrypt(row.chat_ref), message)
+            except RecipientGone:
+                row.status, row.last_error = "undelivered", "recipient gone"
+                gone += 1
+            except TemporaryFailure as error:
+                row.last_error = str(error)[:200]
+                if row.attempts >= MAX_ATTEMPTS:
+                    row.status = "failed"
+                    failed += 1
+                else:
+                    row.next_attempt_at = now + backoff(row.attempts, error.retry_after)
+                    retried += 1
+            else:
+                row.status, row.sent_at, row.last_error = "sent", now, None
+                sent += 1
+    if sent or failed or gone:
+        log.info(
+            "outbox: %d sent, %d retried, %d failed, %d undelivered", sent, retried, failed, gone
+        )
+    return DeliveryReport(sent=sent, failed=failed, gone=gone, retried=retried)
+
+
+async def _claim(uow: UnitOfWork, message_id: int) -> OutboxMessage | None:
+    """Lock one pending message for this worker (skipping rows another worker holds)."""
+    query = select(OutboxMessage).where(
+        OutboxMessage.id == message_id, OutboxMessage.status == "pending"
+    )
+    if uow.session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    return (await uow.session.execute(query)).scalar_one_or_none()

@@ -1,0 +1,161 @@
+"""Remove personal data from free text before it is kept (knowledge-gap questions).
+
+What goes: e-mail addresses, web links, phone numbers (the phonenumbers library, then
+any long run of digits), NHS numbers, UK postcodes, dates such as a date of birth, and
+names: after "my son", "called", "Mrs" and the like, and capitalised words in the middle
+of a sentence that are not known words. It errs on the side of removing too much: a gap
+report with a few words missing is fine, a child's name in it is not.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+
+import phonenumbers
+
+EMAIL = "[email]"
+LINK = "[link]"
+PHONE = "[phone]"
+NHS = "[NHS number]"
+NUMBER = "[number]"
+POSTCODE = "[postcode]"
+DATE = "[date]"
+NAME = "[name]"
+
+_EMAIL = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
+_LINK = re.compile(r"\b(?:https?://|www\.)\S+", re.IGNORECASE)
+_NHS = re.compile(r"(?<![\d])(\d{3})[ -]?(\d{3})[ -]?(\d{4})(?![\d])")
+_PHONE_LIKE = re.compile(r"(?<![\w])\+?\(?\d[\d ()-]{7,}\d(?![\w])")
+_LONG_NUMBER = re.compile(r"(?<![\w])\d{6,}(?![\w])")
+_POSTCODE = re.compile(r"\b(?:[A-Z]{1,2}\d[A-Z\d]?|GIR)\s*\d[ABD-HJLNP-UW-Z]{2}\b", re.IGNORECASE)
+_DATE = re.compile(r"\b\d{1,2}[/.-]\d{1,2}[/.-](?:\d{4}|\d{2})\b")
+_WORD = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ][A-Za-zÀ-ÖØ-öø-ÿ'’-]*")
+
+# Words after which the next word is probably a name: strong cues take any unknown word,
+# weak ones ("I'm", "this is") only a capitalised one, titles any word at all.
+_STRONG_CUES = (
+    r"(?:my|our|her|his|their)\s+(?:son|sons|daughter|daughters|child|kid|boy|girl|grandson|"
+    r"granddaughter|stepson|stepdaughter|nephew|niece|brother|sister|husband|wife|partner|"
+    r"twins?)|ds\d?|dd\d?|dc\d?|called|named|name\s+is|names\s+are|name's|name’s"
+)
+_WEAK_CUES = r"i\s+am|i'm|i’m|im|this\s+is|from|at|to|with|and"
+_TITLE_CUES = r"mr|mrs|ms|miss|mx|dr|sir|dame"
+_CUES = re.compile(
+    rf"\b(?:(?P<strong>{_STRONG_CUES})|(?P<title>{_TITLE_CUES})|(?P<weak>{_WEAK_CUES}))\b"
+    r"[\s,.:]*",
+    re.IGNORECASE,
+)
+
+# Common words that are never names, to keep the redaction readable. The caller adds the
+# knowledge base's own words.
+COMMON_WORDS = frozenset(
+    """
+    a an the and or but if so to of in on at by for from with about as into is are was were
+    be been being am do does did have has had having not no yes can could will would should
+    shall may might must i me my we our you your he him his she her they them their it its
+    this that these those there here who what when where why how which all any some very
+    just also too only still already again now then after before because since while until
+    over under up down out off just really quite being getting going got get go aged age
+    year years old month months week weeks day days today tomorrow yesterday monday tuesday
+    wednesday thursday friday saturday sunday january february march april may june july
+    august september october november december christmas easter summer autumn winter spring
+    half term school schools college nursery class teacher teachers head council team send
+    sen ehcp ehc plan plans support help please thanks thank hi hello worried struggling
+    struggles struggle finding finds autistic autism adhd dyslexic diagnosed waiting
+    starting started moving moved refused refuses excluded suspended has had is was will
+    been nearly almost about around currently now home at with i'm i've i'd i'll im ive dont
+    cant wont didnt doesnt isnt hasnt havent
+    """.split()  # noqa: SIM905
+)
+
+
+def _nhs_valid(digits: str) -> bool:
+    """The NHS number check digit (modulus 11)."""
+    total = sum(int(d) * w for d, w in zip(digits[:9], range(10, 1, -1), strict=True))
+    check = 11 - total % 11
+    check = 0 if check == 11 else check
+    return check != 10 and check == int(digits[9])
+
+
+def _valid_phones(text: str) -> str:
+    """Replace the phone numbers the phonenumbers library finds."""
+    spans = [(m.start, m.end) for m in phonenumbers.PhoneNumberMatcher(text, "GB")]
+    for start, end in reversed(spans):
+        text = text[:start] + PHONE + text[end:]
+    return text
+
+
+def _phone_like(text: str) -> str:
+    """Replace runs of nine or more digits written like a phone number."""
+
+    def phone_like(match: re.Match[str]) -> str:
+        digits = sum(ch.isdigit() for ch in match.group(0))
+        return PHONE if digits >= 9 else match.group(0)
+
+    return _PHONE_LIKE.sub(phone_like, text)
+
+
+def _is_known(word: str, known: Collection[str]) -> bool:
+    low = word.lower().replace("’", "'")
+    forms = {low, low.removesuffix("'s"), low.replace("'", "")}
+    return any(form in COMMON_WORDS or form in known for form in forms)
+
+
+def _names(text: str, known: Collection[str]) -> str:
+    """Replace words that look like names."""
+    cues = {m.end(): m.lastgroup for m in _CUES.finditer(text)}
+    out: list[str] = []
+    position = 0
+    previous_name_end = -1
+    for index, match in enumerate(_WORD.finditer(text)):
+        start, end = match.span()
+        word = match.group(0)
+        gap = text[position:start]
+        out.append(gap)
+        position = end
+        if start and text[start - 1] == "[":  # a placeholder already put in
+            out.append(word)
+            continue
+        sentence_start = index == 0 or bool(re.search(r"[.!?:;]\s*$", gap))
+        capital = word[0].isupper() and not word.isupper()
+        unknown = not _is_known(word, known)
+        cue = cues.get(start)
+        continuing = previous_name_end >= 0 and not gap.strip() and capital
+        is_name = (
+            cue == "title"
+            or (cue == "strong" and (capital or unknown))
+            or (cue == "weak" and capital and unknown)
+            or continuing
+            or (capital and unknown and not sentence_start)
+        )
+        if is_name:
+            out.append(NAME)
+            previous_name_end = end
+        else:
+            out.append(word)
+            previous_name_end = -1
+    out.append(text[position:])
+    return "".join(out)
+
+
+def redact(text: str, known_words: Collection[str] = ()) -> str:
+    """Text with personal data replaced by placeholders such as [name] or [phone]."""
+    if not text:
+        return ""
+    text = _EMAIL.sub(EMAIL, text)
+    text = _LINK.sub(LINK, text)
+
+    def nhs(match: re.Match[str]) -> str:
+        digits = "".join(match.groups())
+        return NHS if _nhs_valid(digits) else match.group(0)
+
+    text = _valid_phones(text)
+    text = _NHS.sub(nhs, text)
+    text = _phone_like(text)
+    text = _POSTCODE.sub(POSTCODE, text)
+    text = _DATE.sub(DATE, text)
+    text = _LONG_NUMBER.sub(NUMBER, text)
+    known = {w.lower() for w in known_words}
+    text = _names(text, known)
+    return re.sub(r"\s+", " ", text).strip()

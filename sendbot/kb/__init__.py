@@ -1,0 +1,1 @@
+"""The knowledge base: loading, rendering and retrieval."""

@@ -1,0 +1,210 @@
+"""Synonyms and abbreviations (knowledge/synonyms.yaml) and the question analyser.
+
+The analyser turns text into the terms the engine indexes and searches:
+
+1. `normalise`: lower case, no punctuation, British spelling;
+2. typo repair: a word the knowledge base never uses is replaced by the closest word it
+   does use, within one edit (two for long words), using rapidfuzz;
+3. small words ("the", "my", "is") go;
+4. word endings are trimmed (`stem`);
+5. each synonym phrase, longest first, becomes its group's first item.
+
+Both the knowledge base and the parent's question go through the same steps.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+from rapidfuzz import process
+from rapidfuzz.distance import DamerauLevenshtein
+
+from sendbot.config import bundled_knowledge_dir
+from sendbot.kb.loader import KnowledgeError
+from sendbot.kb.normalise import normalise, stem
+
+# Words too common to say anything about which answer is meant. Question words ("how",
+# "who", "when"), negations ("not", "no", "without") and modal verbs that change the
+# meaning ("must", "allowed") are kept: term weighting gives them their due.
+STOPWORDS = frozenset(
+    """
+    a an the my our your his her their its me him them us we you he she it they i im ive id
+    youre hes shes theyre weve theyve is are was were be been being am do does did doing
+    done have has had having of to in on at by for from with about as into onto this that
+    these those there here and or but so if then than just very really also too please hi
+    hello thanks thank thankyou any some would could should shall will can may might get got
+    getting gets ill wed let lets whats thats theres heres hey dear anyone know knows
+    question questions wondering wonder ok okay etc ie eg
+    """.split()  # noqa: SIM905
+)
+# Words kept although listed above when they follow one of these (section i, part a).
+_LETTER_AFTER = frozenset({"section", "sections", "part"})
+
+DEFAULT_SYNONYMS = "synonyms.yaml"
+
+
+class SynonymError(KnowledgeError):
+    """synonyms.yaml is malformed; the message says where."""
+
+
+@dataclass(frozen=True)
+class SynonymTable:
+    """Groups of equivalent phrases, each read as the group's first item."""
+
+    groups: tuple[tuple[str, ...], ...] = ()
+
+    @classmethod
+    def load(cls, path: Path) -> SynonymTable:
+        """Read a synonyms.yaml file."""
+        try:
+            raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except (OSError, yaml.YAMLError) as error:
+            raise SynonymError(f"{path}: {error}") from error
+        groups = raw.get("groups") if isinstance(raw, dict) else None
+        if not isinstance(groups, list):
+            raise SynonymError(f"{path}: expected a mapping with a 'groups' list")
+        parsed: list[tuple[str, ...]] = []
+        for index, group in enumerate(groups, 1):
+            if not isinstance(group, list) or len(group) < 2:
+                raise SynonymError(f"{path}: group {index} needs at least two items")
+            parsed.append(tuple(str(item) for item in group))
+        return cls(tuple(parsed))
+
+    @classmethod
+    def for_knowledge(cls, root: Path | None) -> SynonymTable:
+        """The synonyms of a knowledge folder, or the bundled ones when it has none."""
+        for folder in (root, bundled_knowledge_dir()):
+            if folder is not None and (folder / DEFAULT_SYNONYMS).is_file():
+                return cls.load(folder / DEFAULT_SYNONYMS)
+        return cls()
+
+    def words(self) -> set[str]:
+        """Every normalised word used in any item (known words for typo repair)."""
+        return {w for group in self.groups for item in group for w in normalise(item).split()}
+
+
+def content_words(words: Sequence[str]) -> list[str]:
+    """Drop small words, keeping a letter after 'section' (section i, section a)."""
+    kept: list[str] = []
+    previous = ""
+    for word in words:
+        if word not in STOPWORDS or (len(word) == 1 and previous in _LETTER_AFTER):
+            kept.append(word)
+        previous = word
+    return kept
+
+
+@dataclass
+class Analyser:
+    """Text to index terms: normalise, repair typos, drop small words, stem, synonyms."""
+
+    synonyms: SynonymTable = field(default_factory=SynonymTable)
+    vocabulary: set[str] = field(default_factory=set)
+    typo_repair: bool = True
+
+    def __post_init__(self) -> None:
+        self._phrases: dict[tuple[str, ...], tuple[str, ...]] = {}
+        self._canonical: set[str] = set()
+        owner: dict[tuple[str, ...], str] = {}
+        for group in self.synonyms.groups:
+            canonical = self._plain_terms(group[0])
+            if not canonical:
+                raise SynonymError(f"synonym group {group[0]!r}: its first item has no words")
+            self._canonical.update(canonical)
+            for item in group:
+                key = tuple(self._plain_terms(item))
+                if not key:
+                    raise SynonymError(f"synonym {item!r} has no words once small words go")
+                if key in owner and owner[key] != group[0]:
+                    raise SynonymError(
+                        f"synonym {item!r} is in two groups: {owner[key]!r} and {group[0]!r}"
+                    )
+                owner[key] = group[0]
+                self._phrases[key] = tuple(canonical)
+        self._longest = max((len(k) for k in self._phrases), default=1)
+        known = set(self.vocabulary) | self.synonyms.words()
+        # Only words of four letters or more are candidates for repair targets.
+        self._known = known
+        self._choices = sorted(w for w in known if len(w) >= 3 and w.isalpha())
+        self._repairs: dict[str, str] = {}
+
+    @staticmethod
+    def _plain_terms(text: str) -> list[str]:
+        """Normalise, drop small words and stem, without typo repair or synonyms."""
+        return [stem(w) for w in content_words(normalise(text).split())]
+
+    def repair(self, word: str) -> str:
+        """The closest known word to an unknown one, or the word itself."""
+        if word in self._known or len(word) < 4 or not word.isalpha() or not self.typo_repair:
+            return word
+        cached = self._repairs.get(word)
+        if cached is not None:
+            return cached
+        limit = 1 if len(word) < 8 else 2
+        best = process.extractOne(
+            word,
+            self._choices,
+            scorer=DamerauLevenshtein.distance,
+            score_cutoff=limit,
+        )
+        fixed = best[0] if best is not None else word
+        if len(self._repairs) < 100_000:
+            self._repairs[word] = fixed
+        return fixed
+
+    def words(self, text: str) -> list[str]:
+        """Normalised, typo-repaired words with small words removed (before stemming)."""
+        return content_words([self.repair(w) for w in normalise(text).split()])
+
+    def terms(self, text: str) -> list[str]:
+        """The index terms of a text, in order."""
+        return self.expand([stem(w) for w in self.words(text)])
+
+    def terms_of_normalised(self, normalised: str) -> list[str]:
+        """The index terms of text already normalised (saves normalising twice)."""
+        words = content_words([self.repair(w) for w in normalised.split()])
+        return self.expand([stem(w) for w in words])
+
+    def expand(self, stems: Sequence[str]) -> list[str]:
+        """Replace synonym phrases (longest first) by their group's first item."""
+        out: list[str] = []
+        i = 0
+        n = len(stems)
+        while i < n:
+            for size in range(min(self._longest, n - i), 0, -1):
+                replacement = self._phrases.get(tuple(stems[i : i + size]))
+                if replacement is not None:
+                    out.extend(replacement)
+                    i += size
+                    break
+            else:
+                out.append(stems[i])
+                i += 1
+        return out
+
+    def canonical_terms(self) -> set[str]:
+        """Terms that stand for a whole synonym group."""
+        return set(self._canonical)
+
+
+@lru_cache(maxsize=8)
+def _cached_table(path: str) -> SynonymTable:
+    return SynonymTable.load(Path(path))
+
+
+def bundled_synonyms() -> SynonymTable:
+    """The synonyms shipped with the code."""
+    path = bundled_knowledge_dir() / DEFAULT_SYNONYMS
+    return _cached_table(str(path)) if path.is_file() else SynonymTable()
+
+
+def vocabulary_of(texts: Iterable[str]) -> set[str]:
+    """Every normalised word in some texts."""
+    found: set[str] = set()
+    for text in texts:
+        found.update(normalise(text).split())
+    return found

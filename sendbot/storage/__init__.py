@@ -1,0 +1,1 @@
+"""Storage: models, the database, units of work and repositories."""

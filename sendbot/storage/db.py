@@ -1,0 +1,158 @@
+"""The database: engine, schema state, migrations and units of work."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+from typing import Any, Literal
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import event, inspect
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+
+from sendbot.storage.unit_of_work import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+SchemaState = Literal["empty", "current", "behind", "unknown"]
+
+
+class DatabaseUnavailable(RuntimeError):
+    """The database could not be reached or is not ready; the message says what to do."""
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    """Build an Alembic config pointing at the bundled migrations."""
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.attributes["connection"] = connection
+    return cfg
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    """Turn on foreign keys, WAL and a busy timeout for each SQLite connection."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
+    """Create an async engine with the settings each backend needs."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database
+        if database and database != ":memory:":
+            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        engine = create_async_engine(url, **kwargs)
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        return engine
+    kwargs.setdefault("pool_pre_ping", True)
+    search_path = parsed.query.get("search_path")
+    if search_path:
+        # asyncpg takes server settings as a connect argument, not in the URL.
+        parsed = parsed.difference_update_query(["search_path"])
+        connect_args = dict(kwargs.pop("connect_args", {}))
+        settings = dict(connect_args.get("server_settings", {}))
+        settings["search_path"] = str(search_path)
+        connect_args["server_settings"] = settings
+        kwargs["connect_args"] = connect_args
+    return create_async_engine(parsed, **kwargs)
+
+
+def _describe(url: str) -> str:
+    """Name a database without its password, for messages."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
+class Database:
+    """One database: hands out units of work and keeps the schema current."""
+
+    def __init__(self, url: str, **engine_kwargs: Any) -> None:
+        self.url = url
+        self.engine = create_engine(url, **engine_kwargs)
+        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+
+    def unit_of_work(self) -> UnitOfWork:
+        """Start a unit of work: commit on success, roll back on error."""
+        return UnitOfWork(self.sessions)
+
+    async def schema_state(self) -> SchemaState:
+        """Say whether the schema is missing, current or behind the code."""
+        head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+        def read(connection: Connection) -> SchemaState:
+            tables = set(inspect(connection).get_table_names())
+            if "alembic_version" not in tables:
+                return "empty" if not tables else "unknown"
+            current = MigrationContext.configure(connection).get_current_revision()
+            return "current" if current == head else "behind"
+
+        async with self._connect() as connection:
+            return await connection.run_sync(read)
+
+    async def upgrade(self, revision: str = "head") -> None:
+        """Run Alembic migrations up to a revision."""
+
+        def run(connection: Connection) -> None:
+            command.upgrade(alembic_config(connection), revision)
+
+        async with self._connect(begin=True) as connection:
+            await connection.run_sync(run)
+
+    async def ensure_ready(self) -> None:
+        """Migrate an empty database; refuse a schema that is behind or foreign."""
+        state = await self.schema_state()
+        if state == "empty":
+            log.info("empty database: creating the schema")
+            await self.upgrade()
+        elif state == "behind":
+            raise DatabaseUnavailable(
+                "The database schema is older than this version of sendbot. "
+                "Run `sendbot db upgrade` first."
+            )
+        elif state == "unknown":
+            raise DatabaseUnavailable(
+                f"The database {_describe(self.url)} holds tables that are not sendbot's. "
+                "Point SENDBOT_DATABASE_URL at an empty database or a sendbot one."
+            )
+
+    def _connect(self, begin: bool = False) -> _Connecting:
+        """Open a connection, turning connection failures into DatabaseUnavailable."""
+        return _Connecting(self, begin)
+
+    async def dispose(self) -> None:
+        """Close every pooled connection."""
+        await self.engine.dispose()
+
+
+class _Connecting:
+    """Async context manager that opens a connection with a clear error on failure."""
+
+    def __init__(self, database: Database, begin: bool) -> None:
+        self.database = database
+        self.begin = begin
+        self._context: Any = None
+
+    async def __aenter__(self) -> Any:
+        engine = self.database.engine
+        self._context = engine.begin() if self.begin else engine.connect()
+        try:
+            return await asyncio.wait_for(self._context.__aenter__(), timeout=15)
+        except (OperationalError, DBAPIError, OSError, TimeoutError) as error:
+            raise DatabaseUnavailable(
+                f"Cannot reach the database {_describe(self.database.url)}: "
+                f"{type(error).__name__}. Check SENDBOT_DATABASE_URL and that the server is up."
+            ) from error
+
+    async def __aexit__(self, *exc: Any) -> Any:
+        return await self._context.__aexit__(*exc)

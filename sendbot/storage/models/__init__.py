@@ -1,0 +1,28 @@
+"""SQLAlchemy 2 models: every fact that matters lives here, not in process memory.
+
+Each domain has its own module; import it here so Alembic and the app see its tables.
+"""
+
+from sendbot.storage.models.answers import AnswerFeedback, KnowledgeGap
+from sendbot.storage.models.audit import AuditHead, AuditRecord
+from sendbot.storage.models.base import Base, UTCDateTime, utcnow
+from sendbot.storage.models.cases import Case, CaseEvent, CaseLink, LinkCode, LinkFailure
+from sendbot.storage.models.conversation import Conversation
+from sendbot.storage.models.outbox import OutboxMessage
+
+__all__ = [
+    "AnswerFeedback",
+    "AuditHead",
+    "AuditRecord",
+    "Base",
+    "Case",
+    "CaseEvent",
+    "CaseLink",
+    "Conversation",
+    "KnowledgeGap",
+    "LinkCode",
+    "LinkFailure",
+    "OutboxMessage",
+    "UTCDateTime",
+    "utcnow",
+]

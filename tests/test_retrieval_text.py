@@ -1,0 +1,130 @@
+"""Normalisation, stemming, synonyms and typo repair used by question matching."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sendbot.config import bundled_knowledge_dir
+from sendbot.kb.normalise import british, normalise, stem
+from sendbot.kb.synonyms import Analyser, SynonymError, SynonymTable, bundled_synonyms
+
+
+@pytest.fixture(scope="module")
+def analyser() -> Analyser:
+    vocabulary = {"tribunal", "assessment", "excluded", "ombudsman", "timetable", "senco"}
+    return Analyser(bundled_synonyms(), vocabulary=vocabulary)
+
+
+def test_normalise_case_punctuation_and_apostrophes() -> None:
+    assert normalise("DS's 1:1 TA off for weeks, surely NOT allowed??") == (
+        "ds 1 1 ta off for weeks surely not allowed"
+    )
+    assert normalise("Can’t  get an E.H.C.P.!") == "cant get an e h c p"
+    assert normalise("naïve café") == "naive cafe"
+    assert normalise("") == ""
+    assert normalise("!!! ???") == ""
+
+
+def test_american_spellings_become_british() -> None:
+    assert normalise("Behavior center program") == "behaviour centre programme"
+    assert normalise("They organized, he apologized; pediatrician") == (
+        "they organised he apologised paediatrician"
+    )
+    assert british("size") == "size"  # not every -ize word is American
+    assert british("citizen") == "citizen"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text())
+def test_normalise_is_idempotent_and_never_fails(text: str) -> None:
+    once = normalise(text)
+    assert normalise(once) == once
+    assert once == once.strip()
+    assert "  " not in once
+    assert all(ch.isascii() and (ch.isalnum() or ch == " ") for ch in once)
+
+
+def test_stem_joins_word_forms_and_leaves_abbreviations() -> None:
+    assert stem("assessed") == stem("assessing") == stem("assessment") == stem("assess")
+    assert stem("excluded") == stem("excluding") == stem("exclude")
+    assert stem("families") == stem("family")
+    assert stem("statement") != stem("state")
+    for short in ("ehcp", "la", "ta", "ot", "ep", "123"):
+        assert stem(short) == short
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        ("EHCP", "education, health and care plan"),
+        ("EHC plan", "ehcp"),
+        ("statement of SEN", "EHCP"),
+        ("LA", "local authority"),
+        ("council", "local authority"),
+        ("SALT", "speech and language therapy"),
+        ("speech therapy", "SLT"),
+        ("DS", "my son"),
+        ("dd", "daughter"),
+        ("1:1", "TA"),
+        ("one to one", "teaching assistant"),
+        ("SENDCo", "SEN coordinator"),
+        ("SENDIST", "tribunal"),
+        ("LGO", "ombudsman"),
+        ("IASS", "SENDIASS"),
+        ("AR", "annual review"),
+        ("EP", "educational psychologist"),
+        ("OT", "occupational therapist"),
+        ("CAMHS", "child and adolescent mental health services"),
+        ("CCG", "ICB"),
+        ("integrated care board", "icb"),
+    ],
+)
+def test_synonyms_read_as_one_term(analyser: Analyser, one: str, other: str) -> None:
+    assert analyser.terms(one) == analyser.terms(other)
+
+
+def test_synonyms_apply_inside_questions(analyser: Analyser) -> None:
+    terms = analyser.terms("ds's 1:1 TA off for weeks, surely not allowed with an EHC plan??")
+    assert terms[0] == analyser.terms("child")[0]
+    assert analyser.terms("ehcp")[0] in terms
+    assert "the" not in terms
+
+
+def test_typos_are_repaired_against_known_words(analyser: Analyser) -> None:
+    assert analyser.terms("tribunel") == analyser.terms("tribunal")
+    assert analyser.terms("asessment") == analyser.terms("assessment")
+    assert analyser.terms("exlcuded") == analyser.terms("excluded")
+    # Short words and numbers are never "repaired".
+    assert analyser.terms("bin") == ["bin"]
+    assert analyser.terms("2024") == ["2024"]
+
+
+def test_bundled_synonyms_load_without_clashes() -> None:
+    table = SynonymTable.load(bundled_knowledge_dir() / "synonyms.yaml")
+    assert len(table.groups) >= 40
+    Analyser(table)  # raises SynonymError on a phrase in two groups
+
+
+def test_a_phrase_in_two_groups_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "synonyms.yaml"
+    path.write_text("groups:\n  - [ehcp, ehc plan]\n  - [plan, ehc plan]\n")
+    with pytest.raises(SynonymError, match="two groups"):
+        Analyser(SynonymTable.load(path))
+
+
+def test_malformed_synonym_files_are_refused(tmp_path: Path) -> None:
+    path = tmp_path / "synonyms.yaml"
+    path.write_text("- just a list\n")
+    with pytest.raises(SynonymError, match="groups"):
+        SynonymTable.load(path)
+    path.write_text("groups:\n  - [lonely]\n")
+    with pytest.raises(SynonymError, match="two items"):
+        SynonymTable.load(path)
+
+
+def test_a_knowledge_folder_without_synonyms_uses_the_bundled_ones(tmp_path: Path) -> None:
+    assert SynonymTable.for_knowledge(tmp_path) == bundled_synonyms()

@@ -1,0 +1,85 @@
+"""Storage and migrations on a SQLite file and on PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+from alembic import command
+from sqlalchemy import select
+
+from sendbot.storage.db import Database, DatabaseUnavailable, alembic_config
+from sendbot.storage.models import Conversation
+
+
+async def test_empty_database_is_migrated_to_current(database_url: str) -> None:
+    database = Database(database_url)
+    try:
+        assert await database.schema_state() == "empty"
+        await database.ensure_ready()
+        assert await database.schema_state() == "current"
+        await database.ensure_ready()  # a second start changes nothing
+        assert await database.schema_state() == "current"
+    finally:
+        await database.dispose()
+
+
+async def test_downgrade_then_upgrade_round_trips(database_url: str) -> None:
+    database = Database(database_url)
+    try:
+        await database.upgrade()
+        async with database.engine.begin() as connection:
+            await connection.run_sync(lambda c: command.downgrade(alembic_config(c), "base"))
+        assert await database.schema_state() in ("behind", "empty")
+        await database.upgrade()
+        assert await database.schema_state() == "current"
+    finally:
+        await database.dispose()
+
+
+async def test_unit_of_work_commits_on_success(database_url: str) -> None:
+    database = Database(database_url)
+    try:
+        await database.ensure_ready()
+        async with database.unit_of_work() as uow:
+            conversation = await uow.conversations.get_or_create("k1", "terminal")
+            conversation.state = "asking"
+        async with database.unit_of_work() as uow:
+            stored = await uow.conversations.get("k1")
+            assert stored is not None and stored.state == "asking"
+            assert stored.created_at.tzinfo is not None
+    finally:
+        await database.dispose()
+
+
+async def test_unit_of_work_rolls_back_on_error(database_url: str) -> None:
+    database = Database(database_url)
+    try:
+        await database.ensure_ready()
+        with pytest.raises(RuntimeError):
+            async with database.unit_of_work() as uow:
+                await uow.conversations.get_or_create("k2", "terminal")
+                raise RuntimeError("boom")
+        async with database.unit_of_work() as uow:
+            result = await uow.session.execute(select(Conversation))
+            assert result.scalars().all() == []
+    finally:
+        await database.dispose()
+
+
+async def test_unreachable_database_gives_a_clear_error() -> None:
+    database = Database("postgresql+asyncpg://nobody@127.0.0.1:1/none")
+    try:
+        with pytest.raises(DatabaseUnavailable, match="Cannot reach the database"):
+            await database.ensure_ready()
+    finally:
+        await database.dispose()
+
+
+async def test_foreign_tables_are_refused(sqlite_url: str) -> None:
+    database = Database(sqlite_url)
+    try:
+        async with database.engine.begin() as connection:
+            await connection.exec_driver_sql("CREATE TABLE other (id INTEGER)")
+        with pytest.raises(DatabaseUnavailable, match="not sendbot's"):
+            await database.ensure_ready()
+    finally:
+        await database.dispose()
