@@ -10,6 +10,7 @@ from sendbot.config import Settings
 from sendbot.core.dialogue import Dialogue
 from sendbot.core.flows import build_router
 from sendbot.core.keyring import KeyMissing, Keyring, read_or_create_key_file
+from sendbot.core.privacy.keys import check_hashing_key, keyring_from_settings
 from sendbot.core.services import Services, build_services
 from sendbot.storage.db import Database
 
@@ -25,9 +26,9 @@ class App:
 
 
 def build_keyring(settings: Settings, allow_key_file: bool, create: bool = True) -> Keyring:
-    """Use SENDBOT_SECRET_KEY, or for the terminal demo a local key file."""
+    """Use SENDBOT_SECRET_KEY (and any old and hashing keys), or for the demo a key file."""
     if settings.secret_key is not None and settings.secret_key.get_secret_value():
-        return Keyring([settings.secret_key.get_secret_value()])
+        return keyring_from_settings(settings)
     if allow_key_file and (create or settings.key_file.exists()):
         return Keyring([read_or_create_key_file(settings.key_file)])
     raise KeyMissing(
@@ -45,6 +46,7 @@ async def open_app(settings: Settings, *, allow_key_file: bool = False) -> Async
     database = Database(settings.database_url)
     try:
         await database.ensure_ready()
+        await check_hashing_key(database, keyring)
         dialogue = Dialogue(services, database, build_router())
         yield App(settings, services, database, dialogue)
     finally:

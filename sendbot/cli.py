@@ -9,7 +9,14 @@ from typing import Any, TypeVar
 
 import click
 
-from sendbot import cli_answers, cli_cases
+from sendbot import (
+    cli_answers,
+    cli_bench,
+    cli_cases,
+    cli_officers,
+    cli_privacy,
+    cli_telegram,
+)
 from sendbot.config import Settings, load_settings
 from sendbot.core.keyring import KeyMissing
 from sendbot.kb.loader import KnowledgeError
@@ -260,7 +267,11 @@ def audit_show(
 
 
 cli_answers.register(cli, kb)
+cli_bench.register(cli_answers.bench)
 cli_cases.register(cli)
+cli_telegram.register(cli)
+cli_privacy.register(cli)
+cli_officers.register(cli)
 
 
 def main() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -45,7 +46,16 @@ class Settings(BaseSettings):
         default=None, description="Telegram id of the officers' group chat."
     )
     secret_key: SecretStr | None = Field(
-        default=None, description="Key for hashing chat ids and encrypting data at rest."
+        default=None, description="Key for encrypting data at rest (the newest key)."
+    )
+    old_secret_keys: SecretStr | None = Field(
+        default=None,
+        description="Older keys, comma-separated, still read while `sendbot keys rotate` runs.",
+    )
+    hash_key: SecretStr | None = Field(
+        default=None,
+        description="Key for keyed hashes and audit signatures; defaults to the secret key. "
+        "Never rotated: set it to the first secret key before rotating that key.",
     )
     key_file: Path = Field(
         default=Path(".sendbot.key"),
@@ -56,11 +66,38 @@ class Settings(BaseSettings):
         default=4000, description="Longest parent message accepted, in characters."
     )
     state_idle_days: int = Field(default=30, description="Days before idle chat state is purged.")
+    gap_days: int = Field(
+        default=90, ge=1, description="Days redacted knowledge-gap questions are kept."
+    )
+    closed_ticket_days: int = Field(
+        default=180,
+        ge=1,
+        description="Days after a ticket closes before its content is removed (the council sets).",
+    )
+    outbox_days: int = Field(
+        default=30, ge=1, description="Days delivered or failed outgoing messages are kept."
+    )
     link_code_days: int = Field(
         default=30, ge=1, description="Days a case link code from the council stays valid."
     )
     case_max_parents: int = Field(
         default=2, ge=1, description="How many parents' chats may link to one case."
+    )
+    officer_display: Literal["role", "first_name"] = Field(
+        default="role",
+        description="How officers are shown to parents: by their role, or by their first name.",
+    )
+    officer_invite_days: int = Field(
+        default=7, ge=1, description="Days an officer invite code stays valid."
+    )
+    ticket_working_days: int = Field(
+        default=5,
+        ge=1,
+        description="Working days to answer a question or Local Offer feedback "
+        "(complaints use the local pack's stage 1 limit).",
+    )
+    urgent_working_days: int = Field(
+        default=1, ge=1, description="Working days to pick up an urgent ticket."
     )
 
     @cached_property

@@ -28,6 +28,8 @@ def configure_logging(level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    for noisy in ("httpx", "httpcore", "telegram.request", "apscheduler", "aiosqlite"):
+    # python-telegram-bot logs the API URL (with the token), every call's parameters and
+    # every update (message text) at DEBUG.
+    for noisy in ("httpx", "httpcore", "telegram", "apscheduler", "aiosqlite"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     logging.getLogger("sqlalchemy.engine").setLevel(logging.WARNING)

@@ -140,7 +140,11 @@ class Dialogue:
         text = clean_text(inbound.text)
         chat_key = self.services.keyring.chat_key(inbound.channel, inbound.chat_id)
         async with self.database.unit_of_work() as uow:
-            conversation = await uow.conversations.get_or_create(chat_key, inbound.channel)
+            if inbound.update_id is not None and not await uow.updates.claim(
+                inbound.channel, inbound.update_id, self.services.clock()
+            ):
+                return []  # a redelivered update: it was answered already
+            conversation = await uow.conversations.lock_or_create(chat_key, inbound.channel)
             if conversation.chat_ref is None:
                 conversation.chat_ref = self.services.keyring.encrypt(inbound.chat_id)
             conversation.active = True

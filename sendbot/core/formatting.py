@@ -114,3 +114,11 @@ def _pieces(text: str, limit: int) -> list[str]:
             if chunk:
                 pieces.append(chunk)
     return pieces
+
+
+def button_label(text: str, limit: int = 60) -> str:
+    """A button label of at most `limit` characters, cut at a word with an ellipsis."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:-")
+    return cut + "…"

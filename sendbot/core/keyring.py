@@ -26,17 +26,27 @@ def _derive(secret: str, purpose: bytes) -> bytes:
 
 
 class Keyring:
-    """Derives a hashing key and encryption keys from master secrets (newest first)."""
+    """Encryption keys (newest first) and one stable key for keyed hashes and audit seals.
 
-    def __init__(self, secrets_newest_first: list[str]) -> None:
+    Encryption rotates: data is written under the newest secret and read under any listed
+    one, and `sendbot keys rotate` re-encrypts old data. Keyed hashes (chat keys, link codes,
+    dates of birth) cannot be recomputed without the values they hide, so they use a
+    separate hashing secret that does not change when the encryption key does; it
+    defaults to the newest secret, which keeps a deployment with a single key as it was.
+    """
+
+    def __init__(self, secrets_newest_first: list[str], hash_secret: str | None = None) -> None:
         if not secrets_newest_first or not all(secrets_newest_first):
             raise KeyMissing("a secret key is required")
-        primary = secrets_newest_first[0]
-        self._fernet = MultiFernet(
-            [Fernet(base64.urlsafe_b64encode(_derive(s, b"encrypt"))) for s in secrets_newest_first]
-        )
-        self._hash_key = _derive(primary, b"chat-hash")
-        audit = [_derive(s, b"audit-chain") for s in secrets_newest_first]
+        stable = hash_secret or secrets_newest_first[0]
+        fernets = [
+            Fernet(base64.urlsafe_b64encode(_derive(s, b"encrypt"))) for s in secrets_newest_first
+        ]
+        self._newest = fernets[0]
+        self._fernet = MultiFernet(fernets)
+        self.key_count = len(fernets)
+        self._hash_key = _derive(stable, b"chat-hash")
+        audit = [_derive(s, b"audit-chain") for s in (stable, *secrets_newest_first)]
         self.audit_keys = {hashlib.sha256(k).hexdigest()[:8]: k for k in audit}
         self.audit_key_id = hashlib.sha256(audit[0]).hexdigest()[:8]
 
@@ -63,7 +73,18 @@ class Keyring:
 
     def rotate(self, token: str) -> str:
         """Re-encrypt a token under the newest key."""
-        return self._fernet.rotate(token.encode()).decode()
+        try:
+            return self._fernet.rotate(token.encode()).decode()
+        except InvalidToken as error:
+            raise ValueError("cannot decrypt: wrong key or damaged data") from error
+
+    def is_current(self, token: str) -> bool:
+        """Whether a token is already encrypted under the newest key."""
+        try:
+            self._newest.decrypt(token.encode())
+        except InvalidToken:
+            return False
+        return True
 
 
 def read_or_create_key_file(path: Path) -> str:

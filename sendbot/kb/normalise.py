@@ -18,6 +18,10 @@ from functools import lru_cache
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "`": "'", "\u00b4": "'", "\u02bc": "'"})
 _POSSESSIVE = re.compile(r"(?<=[a-z0-9])'s\b")
 _INNER_APOSTROPHE = re.compile(r"(?<=[a-z])'(?=[a-z])")
+# Thousands separators go, so "£6,000" and "6000" are one number.
+_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
+# A hyphen after a common prefix joins the words ("co-production", "re-assess").
+_PREFIX_HYPHEN = re.compile(r"\b(co|re|pre|non|de|sub|multi|semi)-(?=[a-z])")
 _NOT_WORD = re.compile(r"[^a-z0-9]+")
 # American -ize/-yze endings become British -ise/-yse (organize, analyze, realized...).
 _IZE = re.compile(r"^([a-z]{3,})(iz|yz)(e|es|ed|ing|ation|ations|er|ers)$")
@@ -151,13 +155,17 @@ def normalise(text: str, spellings: Mapping[str, str] = AMERICAN_TO_BRITISH) -> 
     """Lower-case words separated by single spaces, British spelling, no punctuation.
 
     Possessives go ("ds's" becomes "ds"), inner apostrophes join ("can't" becomes
-    "cant"), every other non-alphanumeric character separates words.
+    "cant"), so does a hyphen after a common prefix ("co-production" becomes
+    "coproduction") and a thousands separator ("6,000" becomes "6000"), and every other
+    non-alphanumeric character separates words.
     """
     if not text:
         return ""
     folded = _fold(text)
     folded = _POSSESSIVE.sub("", folded)
     folded = _INNER_APOSTROPHE.sub("", folded)
+    folded = _PREFIX_HYPHEN.sub(r"\1", folded)
+    folded = _THOUSANDS.sub("", folded)
     words = _NOT_WORD.sub(" ", folded).split()
     if spellings is AMERICAN_TO_BRITISH:
         return " ".join([_british_cached(w) for w in words])
@@ -190,7 +198,7 @@ def _measure(part: str) -> int:
 
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
-    """A light, conservative English stemmer (plurals, -ing, -ed, -ly, -ment, final e).
+    """A light, conservative English stemmer (plurals, -ing, -ed, -ion, -ly, -ment, final e).
 
     Numbers and words of three letters or fewer are left alone, so abbreviations
     such as "ehcp", "la" or "ta" stay as they are.
@@ -210,7 +218,9 @@ def stem(word: str) -> str:
             if len(w) > 3 and w[-1] == w[-2] and w[-1] not in "lsz":
                 w = w[:-1]  # stopping -> stop, but assess, call stay
             break
-    if w.endswith("ment") and _measure(w[:-4]) > 1:
+    if w.endswith(("tion", "sion")) and _measure(w[:-3]) > 1:
+        w = w[:-3]  # suggestion -> suggest, mediation -> mediat (as mediate)
+    elif w.endswith("ment") and _measure(w[:-4]) > 1:
         w = w[:-4]  # assessment -> assess, amendment -> amend; statement stays
     elif w.endswith("ly") and len(w) - 2 >= 4:
         w = w[:-2]

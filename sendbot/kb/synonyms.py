@@ -3,17 +3,20 @@
 The analyser turns text into the terms the engine indexes and searches:
 
 1. `normalise`: lower case, no punctuation, British spelling;
-2. typo repair: a word the knowledge base never uses is replaced by the closest word it
-   does use, within one edit (two for long words), using rapidfuzz;
+2. typo repair: a word the knowledge base never uses, and that is not a common English
+   word, is replaced by the closest word it does use, within one edit (two for long
+   words), using rapidfuzz;
 3. small words ("the", "my", "is") go;
 4. word endings are trimmed (`stem`);
 5. each synonym phrase, longest first, becomes its group's first item.
 
-Both the knowledge base and the parent's question go through the same steps.
+Both the knowledge base and the parent's question go through the same steps, one
+sentence at a time, so that no phrase is read across a full stop or a question mark.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -24,6 +27,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
 
 from sendbot.config import bundled_knowledge_dir
+from sendbot.kb.english import zipf
 from sendbot.kb.loader import KnowledgeError
 from sendbot.kb.normalise import normalise, stem
 
@@ -38,9 +42,15 @@ STOPWORDS = frozenset(
     these those there here and or but so if then than just very really also too please hi
     hello thanks thank thankyou any some would could should shall will can may might get got
     getting gets ill wed let lets whats thats theres heres hey dear anyone know knows
-    question questions wondering wonder ok okay etc ie eg
+    question questions wondering wonder ok okay etc ie eg even all now still really actually
+    literally basically already ever yet anyway though every each both either another such
+    same own thing things stuff something anything everything lot lots bit oh um erm hmm
+    sorry hiya cheers yes yeah surely totally completely quite maybe perhaps probably
+    honestly seriously
     """.split()  # noqa: SIM905
 )
+# Where one sentence ends and the next begins.
+_SENTENCE_END = re.compile(r"[.?!;\n]+")
 # Words kept although listed above when they follow one of these (section i, part a).
 _LETTER_AFTER = frozenset({"section", "sections", "part"})
 
@@ -105,6 +115,8 @@ class Analyser:
     synonyms: SynonymTable = field(default_factory=SynonymTable)
     vocabulary: set[str] = field(default_factory=set)
     typo_repair: bool = True
+    # A word at least this common in English (Zipf scale) is never taken for a typo.
+    common_zipf: float = 2.0
 
     def __post_init__(self) -> None:
         self._phrases: dict[tuple[str, ...], tuple[str, ...]] = {}
@@ -125,9 +137,9 @@ class Analyser:
                     )
                 owner[key] = group[0]
                 self._phrases[key] = tuple(canonical)
+        self._canonical_terms = frozenset(self._canonical)
         self._longest = max((len(k) for k in self._phrases), default=1)
         known = set(self.vocabulary) | self.synonyms.words()
-        # Only words of four letters or more are candidates for repair targets.
         self._known = known
         self._choices = sorted(w for w in known if len(w) >= 3 and w.isalpha())
         self._repairs: dict[str, str] = {}
@@ -140,6 +152,8 @@ class Analyser:
     def repair(self, word: str) -> str:
         """The closest known word to an unknown one, or the word itself."""
         if word in self._known or len(word) < 4 or not word.isalpha() or not self.typo_repair:
+            return word
+        if zipf(word) >= self.common_zipf:
             return word
         cached = self._repairs.get(word)
         if cached is not None:
@@ -162,15 +176,41 @@ class Analyser:
 
     def terms(self, text: str) -> list[str]:
         """The index terms of a text, in order."""
-        return self.expand([stem(w) for w in self.words(text)])
+        return [term for sentence in self.sentences(text) for term in sentence]
 
-    def terms_of_normalised(self, normalised: str) -> list[str]:
-        """The index terms of text already normalised (saves normalising twice)."""
-        words = content_words([self.repair(w) for w in normalised.split()])
-        return self.expand([stem(w) for w in words])
+    def sentences(self, text: str) -> list[list[str]]:
+        """The index terms of each sentence of a text (no phrase spans two sentences)."""
+        return self.sentences_and_surfaces(text)[0]
+
+    def sentences_and_surfaces(self, text: str) -> tuple[list[list[str]], dict[str, str]]:
+        """The terms of each sentence, and the word each unexpanded term came from."""
+        sentences: list[list[str]] = []
+        surfaces: dict[str, str] = {}
+        for part in _SENTENCE_END.split(text):
+            words = self.words(part)
+            stems = [stem(w) for w in words]
+            for term, word in zip(stems, words, strict=True):
+                surfaces.setdefault(term, word)
+            terms = self.expand(stems)
+            if terms:
+                sentences.append(terms)
+        return sentences, surfaces
 
     def expand(self, stems: Sequence[str]) -> list[str]:
-        """Replace synonym phrases (longest first) by their group's first item."""
+        """Replace synonym phrases (longest first) by their group's first item.
+
+        Repeated until nothing changes, so a phrase built on another one is found too:
+        "take away the EHC plan" reads "EHC plan" as "ehcp" first, then the whole.
+        """
+        current = list(stems)
+        for _ in range(3):
+            expanded = self._expand_once(current)
+            if expanded == current:
+                break
+            current = expanded
+        return current
+
+    def _expand_once(self, stems: Sequence[str]) -> list[str]:
         out: list[str] = []
         i = 0
         n = len(stems)
@@ -186,9 +226,9 @@ class Analyser:
                 i += 1
         return out
 
-    def canonical_terms(self) -> set[str]:
+    def canonical_terms(self) -> frozenset[str]:
         """Terms that stand for a whole synonym group."""
-        return set(self._canonical)
+        return self._canonical_terms
 
 
 @lru_cache(maxsize=8)

@@ -8,7 +8,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from sendbot.storage.answers import FeedbackRepository, GapRepository
 from sendbot.storage.case_repository import CaseRepository
-from sendbot.storage.repositories import ConversationRepository
+from sendbot.storage.repositories import (
+    ConversationRepository,
+    LeaseRepository,
+    UpdateRepository,
+)
+from sendbot.storage.ticket_repository import TicketRepository
 
 
 class UnitOfWork:
@@ -19,6 +24,9 @@ class UnitOfWork:
     cases: CaseRepository
     feedback: FeedbackRepository
     gaps: GapRepository
+    tickets: TicketRepository
+    updates: UpdateRepository
+    leases: LeaseRepository
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
@@ -29,6 +37,9 @@ class UnitOfWork:
         self.cases = CaseRepository(self.session)
         self.feedback = FeedbackRepository(self.session)
         self.gaps = GapRepository(self.session)
+        self.tickets = TicketRepository(self.session)
+        self.updates = UpdateRepository(self.session)
+        self.leases = LeaseRepository(self.session)
         return self
 
     async def __aexit__(

@@ -6,6 +6,7 @@ from datetime import date
 
 from sendbot.core.cases.deadlines import CaseFacts, Deadline, deadlines, weeks_and_days
 from sendbot.core.cases.timefmt import london_today, long_date
+from sendbot.core.formatting import button_label
 from sendbot.core.keyring import Keyring
 from sendbot.core.messages import Button
 from sendbot.core.texts import Texts
@@ -130,4 +131,6 @@ def entry_buttons(kb: KnowledgeBase, case: Case, today: date) -> list[list[Butto
     for entry_id in wanted:
         if entry_id in kb.entries and entry_id not in chosen:
             chosen.append(entry_id)
-    return [[Button(kb.entries[i].title[:60], f"e:{i}")] for i in chosen[:MAX_ENTRY_BUTTONS]]
+    return [
+        [Button(button_label(kb.entries[i].title), f"e:{i}")] for i in chosen[:MAX_ENTRY_BUTTONS]
+    ]

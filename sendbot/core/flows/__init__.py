@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from sendbot.core.dialogue import Router
-from sendbot.core.flows import answers, browse, menu, mycase
+from sendbot.core.flows import answers, browse, contact, menu, mycase, officer, rights
 
 
 def build_router() -> Router:
     """A router with every flow registered."""
     router = Router()
-    for flow in (menu, browse, answers, mycase):
+    # officer wraps the free-text handler answers sets, so it comes after answers.
+    for flow in (menu, browse, answers, mycase, rights, contact, officer):
         flow.register(router)
     return router

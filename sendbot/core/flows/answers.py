@@ -5,7 +5,9 @@ from __future__ import annotations
 from sendbot.core.dialogue import Router, Turn, rows
 from sendbot.core.flows.browse import show_entry
 from sendbot.core.flows.common import menu_button
+from sendbot.core.formatting import button_label
 from sendbot.core.messages import Button
+from sendbot.core.privacy.names import linked_child_names
 from sendbot.core.redaction import redact
 from sendbot.kb.normalise import normalise
 from sendbot.kb.retrieval import AnswerResult
@@ -22,7 +24,7 @@ async def answer_question(turn: Turn) -> None:
     await record_gap(turn, result)
     if result.outcome == "clarify":
         choices = [c.entry for c in result.candidates if c.entry in kb.entries][:3]
-        buttons = rows(Button(kb.entries[i].title[:60], f"e:{i}") for i in choices)
+        buttons = rows(Button(button_label(kb.entries[i].title), f"e:{i}") for i in choices)
         buttons.append([Button(turn.t("answer.none_of_these"), "n:")])
         turn.say("answer.did_you_mean", buttons)
         return
@@ -80,7 +82,8 @@ async def helpful_press(turn: Turn) -> None:
 async def record_gap(turn: Turn, result: AnswerResult) -> None:
     """Keep a question the bot was unsure about, with personal data removed."""
     known = turn.services.retriever.known_words()
-    question = redact(turn.text, known)
+    keyring, chat_key = turn.services.keyring, turn.conversation.chat_key
+    question = redact(turn.text, known, names=await linked_child_names(turn.uow, keyring, chat_key))
     if not question:
         return
     top = result.candidates[0] if result.candidates else None

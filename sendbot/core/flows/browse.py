@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sendbot.core.dialogue import Router, Turn, rows
 from sendbot.core.flows.common import menu_button, stale_button
-from sendbot.core.formatting import escape, markdown_to_html, split_message
+from sendbot.core.formatting import button_label, escape, markdown_to_html, split_message
 from sendbot.core.messages import Button
 from sendbot.kb.loader import Entry
 
@@ -27,7 +27,7 @@ async def show_entry(turn: Turn, entry_id: str) -> None:
         await stale_button(turn)
         return
     related = [kb.entries[r] for r in entry.related if r in kb.entries][:3]
-    buttons = rows(Button(f"➡️ {r.title}"[:60], f"e:{r.id}") for r in related)
+    buttons = rows(Button(button_label(f"➡️ {r.title}"), f"e:{r.id}") for r in related)
     buttons.append([menu_button(turn)])
     parts = split_message(render_entry(entry))
     for index, part in enumerate(parts):
@@ -52,7 +52,7 @@ async def section_press(turn: Turn) -> None:
         return
     kb = turn.services.kb
     present = [i for i in section.ids if i in kb.entries]
-    buttons = rows(Button(kb.entries[i].title[:60], f"e:{i}") for i in present)
+    buttons = rows(Button(button_label(kb.entries[i].title), f"e:{i}") for i in present)
     buttons.append([Button(turn.t("back"), "t:"), menu_button(turn)])
     turn.say("topics_section_prompt", buttons, section=section.title)
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 from sendbot.core.dialogue import Router, Turn
 from sendbot.core.flows.browse import show_entry, show_sections
 from sendbot.core.flows.common import main_menu, menu_button, stale_button
+from sendbot.core.flows.contact import show_contact
 from sendbot.core.flows.mycase import show_my_case
+from sendbot.core.flows.rights import show_privacy_notice
 
-NOT_BUILT = ("contact",)
+NOT_BUILT: tuple[str, ...] = ()
 
 
 async def start(turn: Turn) -> None:
@@ -29,13 +31,8 @@ async def show_help(turn: Turn) -> None:
 
 
 async def show_privacy(turn: Turn) -> None:
-    """Say what is kept and who sees it."""
-    if turn.services.kb.get("bot-privacy"):
-        await show_entry(turn, "bot-privacy")
-    else:
-        turn.say(
-            "privacy_short", [[menu_button(turn)]], idle_days=turn.services.settings.state_idle_days
-        )
+    """The privacy notice: who holds what, why, for how long and who sees it."""
+    await show_privacy_notice(turn)
 
 
 async def ask(turn: Turn) -> None:
@@ -59,6 +56,7 @@ async def menu_press(turn: Turn) -> None:
         "privacy": show_privacy,
         "topics": show_sections,
         "case": show_my_case,
+        "contact": show_contact,
     }
     if choice in actions:
         await actions[choice](turn)

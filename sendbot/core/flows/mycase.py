@@ -16,7 +16,7 @@ from sendbot.core.cases.status import child_name, entry_buttons, status_text
 from sendbot.core.cases.timefmt import london_today, long_time
 from sendbot.core.dialogue import Router, Turn
 from sendbot.core.flows.common import menu_button, stale_button
-from sendbot.core.formatting import escape
+from sendbot.core.formatting import button_label, escape
 from sendbot.core.messages import Button
 from sendbot.storage.models import Case
 
@@ -71,9 +71,13 @@ def _case_buttons(turn: Turn, cases: list[Case], action: str) -> list[list[Butto
     return [
         [
             Button(
-                turn.t(
-                    "cases.case_label", name=child_name(keyring, texts, c), reference=c.reference
-                )[:60],
+                button_label(
+                    turn.t(
+                        "cases.case_label",
+                        name=child_name(keyring, texts, c),
+                        reference=c.reference,
+                    )
+                ),
                 f"c:{action}:{c.id}",
             )
         ]
@@ -123,7 +127,9 @@ def say_paused(turn: Turn, until: datetime) -> None:
     help_text = "\n".join(lines) if lines else turn.t("cases.contacts_missing")
     html = turn.t("cases.paused", until=long_time(until)) + "\n\n" + help_text
     buttons = [
-        [Button(kb.entries[i].title[:60], f"e:{i}")] for i in ("sendiass",) if i in kb.entries
+        [Button(button_label(kb.entries[i].title), f"e:{i}")]
+        for i in ("sendiass",)
+        if i in kb.entries
     ]
     buttons.append([menu_button(turn)])
     turn.reply(html, buttons)

@@ -9,6 +9,14 @@ from sendbot.storage.models.base import Base, UTCDateTime, utcnow
 from sendbot.storage.models.cases import Case, CaseEvent, CaseLink, LinkCode, LinkFailure
 from sendbot.storage.models.conversation import Conversation
 from sendbot.storage.models.outbox import OutboxMessage
+from sendbot.storage.models.scale import JobLease, ProcessedUpdate
+from sendbot.storage.models.tickets import (
+    OfferFeedback,
+    Officer,
+    OfficerInvite,
+    Ticket,
+    TicketMessage,
+)
 
 __all__ = [
     "AnswerFeedback",
@@ -19,10 +27,17 @@ __all__ = [
     "CaseEvent",
     "CaseLink",
     "Conversation",
+    "JobLease",
     "KnowledgeGap",
     "LinkCode",
     "LinkFailure",
+    "OfferFeedback",
+    "Officer",
+    "OfficerInvite",
     "OutboxMessage",
+    "ProcessedUpdate",
+    "Ticket",
+    "TicketMessage",
     "UTCDateTime",
     "utcnow",
 ]

@@ -1,0 +1,171 @@
+"""`sendbot bench` scenarios beyond retrieval: cases and e2e; with no scenario, the list."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import click
+
+from sendbot.config import Settings
+
+DEFAULT_POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+
+
+@click.command("cases")
+@click.option("--import-rows", default=100_000, show_default=True, help="Rows in the import.")
+@click.option("--cases", default=1_000_000, show_default=True, help="Cases for status lookups.")
+@click.option("--lookups", default=2_000, show_default=True, help="Status lookups timed.")
+@click.option(
+    "--postgres-url",
+    default=DEFAULT_POSTGRES,
+    show_default=True,
+    help="PostgreSQL server to measure too, in a scratch schema (skipped if unreachable).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON lines instead of a table.")
+@click.pass_context
+def bench_cases(
+    ctx: click.Context,
+    import_rows: int,
+    cases: int,
+    lookups: int,
+    postgres_url: str,
+    as_json: bool,
+) -> None:
+    """Import N rows, then status lookups among M cases, on SQLite and PostgreSQL."""
+    from sendbot.app import build_keyring
+    from sendbot.bench.cases import format_table, run
+    from sendbot.core.texts import Texts
+    from sendbot.kb.loader import load_knowledge
+
+    settings = ctx.obj
+    assert isinstance(settings, Settings)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    keyring = build_keyring(settings, allow_key_file=True)
+    texts = Texts.load(settings.knowledge_dir / "messages.yaml")
+    kb = load_knowledge(settings.knowledge_dir, settings.council)
+    results = run(
+        keyring,
+        texts,
+        kb,
+        import_rows=import_rows,
+        cases=cases,
+        lookups=lookups,
+        postgres_url=postgres_url,
+    )
+    if as_json:
+        for row in results:
+            click.echo(json.dumps(row))
+    else:
+        click.echo(format_table(results))
+
+
+@click.command("e2e")
+@click.option("--updates", default=2_000, show_default=True, help="Updates in the closed loop.")
+@click.option("--chats", default=200, show_default=True, help="Simulated parents.")
+@click.option("--concurrency", default=32, show_default=True, help="Updates in flight at once.")
+@click.option(
+    "--rate", default=200.0, show_default=True, help="Steady rate for latency, updates/s (0: off)."
+)
+@click.option("--rate-seconds", default=10.0, show_default=True, help="Length of the steady run.")
+@click.option(
+    "--processes",
+    default="1",
+    show_default=True,
+    help="Bot processes, or several counts comma-separated for a scaling curve (1,2,3).",
+)
+@click.option(
+    "--backend",
+    type=click.Choice(["sqlite", "postgresql"]),
+    default="sqlite",
+    show_default=True,
+    help="Database the bots share (a scratch file or schema, removed afterwards).",
+)
+@click.option("--postgres-url", default=DEFAULT_POSTGRES, show_default=True)
+@click.option(
+    "--profile",
+    "profile_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Run the bots under cProfile, keep the files here and print where the time went.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON lines instead of a table.")
+@click.pass_context
+def bench_e2e(
+    ctx: click.Context,
+    updates: int,
+    chats: int,
+    concurrency: int,
+    rate: float,
+    rate_seconds: float,
+    processes: str,
+    backend: str,
+    postgres_url: str,
+    profile_dir: Path | None,
+    as_json: bool,
+) -> None:
+    """Simulated parents through `sendbot run` by webhook, against an echo bot."""
+    from sendbot.bench.e2e import E2EOptions, format_table, run_e2e
+    from sendbot.bench.profile import summarise
+    from sendbot.cli import run_async
+
+    settings = ctx.obj
+    assert isinstance(settings, Settings)
+    counts = [int(n) for n in processes.split(",") if n.strip()]
+    if not counts or min(counts) < 1:
+        raise click.BadParameter("give one or more counts of 1 or more", param_hint="--processes")
+    if profile_dir is not None:
+        profile_dir.mkdir(parents=True, exist_ok=True)
+    options = E2EOptions(
+        updates=updates,
+        chats=chats,
+        concurrency=concurrency,
+        rate_per_s=rate,
+        rate_seconds=rate_seconds,
+        backend=backend,
+        postgres_url=postgres_url,
+        knowledge_dir=settings.knowledge_dir,
+        council=settings.council,
+        profile_dir=profile_dir,
+    )
+    rows = []
+    for count in counts:
+        row = run_async(run_e2e(count, options))
+        rows.append(row)
+        if as_json:
+            click.echo(json.dumps(row))
+    if not as_json:
+        click.echo(format_table(rows))
+    if profile_dir is not None:
+        click.echo(summarise(sorted(profile_dir.glob("bot-*.prof"))), err=as_json)
+
+
+SCENARIOS_NOTE = "Run one with `sendbot bench SCENARIO` (add --json for JSON, --help for options)."
+
+
+def list_scenarios(group: click.Group) -> str:
+    """Each scenario of the group with its one-line help."""
+    lines = ["Scenarios:"]
+    for name in sorted(group.commands):
+        command = group.commands[name]
+        lines.append(f"  {name:<10} {command.get_short_help_str(limit=80)}")
+    lines.append(SCENARIOS_NOTE)
+    return "\n".join(lines)
+
+
+def register(bench: click.Group) -> None:
+    """Add these scenarios to the `bench` group; alone, `sendbot bench` lists them."""
+    bench.add_command(bench_cases)
+    bench.add_command(bench_e2e)
+    bench.invoke_without_command = True
+    bench.no_args_is_help = False
+    original = bench.callback
+
+    def listing(*args: object, **kwargs: object) -> object:
+        ctx = click.get_current_context()
+        if ctx.invoked_subcommand is None:
+            click.echo(list_scenarios(bench))
+            return None
+        return original(*args, **kwargs) if original is not None else None
+
+    bench.callback = listing

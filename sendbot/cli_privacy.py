@@ -1,0 +1,156 @@
+"""`sendbot keys ...` and `sendbot purge`: key rotation and the retention job, by hand.
+
+Rotating the encryption key without stopping the bot:
+
+1. Make a new key: `sendbot keys new`.
+2. If SENDBOT_HASH_KEY is not set yet, set it to the current SENDBOT_SECRET_KEY: keyed
+   hashes (chat keys, link codes, dates of birth) and audit seals use it, and they cannot
+   be recomputed, so that key stays as the hashing key.
+3. With several bot processes, first add the new key to SENDBOT_OLD_SECRET_KEYS
+   everywhere (so every process can read what the others will write). Then set
+   SENDBOT_SECRET_KEY to the new key and SENDBOT_OLD_SECRET_KEYS to the old one
+   (comma-separated if several), and restart the processes one by one.
+4. Run `sendbot keys rotate` (batches, each its own short transaction; safe to re-run).
+5. When `sendbot keys status` shows nothing under an old key, remove SENDBOT_OLD_SECRET_KEYS
+   and restart again.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import asdict
+
+import click
+
+from sendbot.core.privacy.rotation import RotationReport
+
+
+def _print_report(report: RotationReport, as_json: bool) -> None:
+    """Counts per column, as a table or JSON."""
+    if as_json:
+        click.echo(json.dumps({name: asdict(c) for name, c in report.columns.items()}, indent=2))
+        return
+    click.echo(f"{'column':<28} {'current':>8} {'rotated':>8} {'old':>6} {'unreadable':>10}")
+    for name, c in report.columns.items():
+        click.echo(f"{name:<28} {c.current:>8} {c.rotated:>8} {c.old:>6} {c.unreadable:>10}")
+
+
+def register(cli: click.Group) -> None:
+    """Add the `keys` group and the `purge` verb to the command line."""
+    from sendbot.cli import run_async, settings_from
+
+    @cli.group()
+    def keys() -> None:
+        """Encryption keys: make one, rotate to it, and see what each key still holds.
+
+        \b
+        Rotating the encryption key while the bot runs:
+        1. `sendbot keys new` makes a key.
+        2. If SENDBOT_HASH_KEY is unset, set it to the current SENDBOT_SECRET_KEY: keyed
+           hashes and audit seals cannot be recomputed, so that secret stays as the
+           hashing key (and is never shown to anyone).
+        3. Several bot processes? First put the new key in SENDBOT_OLD_SECRET_KEYS
+           everywhere and restart each, so every process can read it.
+           Then set SENDBOT_SECRET_KEY to the new key and SENDBOT_OLD_SECRET_KEYS to the
+           old one (comma-separated if several), and restart each process again.
+        4. `sendbot keys rotate` re-encrypts in small transactions (safe to re-run).
+        5. When `sendbot keys status` says so, remove SENDBOT_OLD_SECRET_KEYS and restart.
+        """
+
+    @keys.command("new")
+    def keys_new() -> None:
+        """Print a fresh random key for SENDBOT_SECRET_KEY or SENDBOT_HASH_KEY."""
+        click.echo(secrets.token_urlsafe(32))
+
+    async def _rotation(
+        ctx: click.Context, batch: int, dry_run: bool
+    ) -> tuple[RotationReport, str]:
+        from sendbot.core.privacy.keys import keyring_from_settings
+        from sendbot.core.privacy.rotation import hashes_match, rotate_keys
+        from sendbot.storage.db import Database
+
+        settings = settings_from(ctx)
+        keyring = keyring_from_settings(settings)
+        database = Database(settings.database_url)
+        try:
+            await database.ensure_ready()
+            checked, matching = await hashes_match(database, keyring)
+            if checked and not matching:
+                return RotationReport(), (
+                    "the hashing key has changed: stored chat keys no longer match. Set "
+                    "SENDBOT_HASH_KEY to the secret key that was in use before (see "
+                    "`sendbot keys --help`); nothing was changed."
+                )
+            return await rotate_keys(database, keyring, batch=batch, dry_run=dry_run), ""
+        finally:
+            await database.dispose()
+
+    @keys.command("rotate")
+    @click.option("--batch", default=500, show_default=True, help="Rows per transaction.")
+    @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+    @click.pass_context
+    def keys_rotate(ctx: click.Context, batch: int, as_json: bool) -> None:
+        """Re-encrypt every encrypted value under SENDBOT_SECRET_KEY, while the bot runs.
+
+        Set SENDBOT_SECRET_KEY to the new key and SENDBOT_OLD_SECRET_KEYS to the old ones
+        first; exits 1 if any value cannot be read with the keys given.
+        """
+        report, problem = run_async(_rotation(ctx, batch, dry_run=False))
+        if problem:
+            click.echo(f"sendbot: {problem}", err=True)
+            raise SystemExit(1)
+        _print_report(report, as_json)
+        if report.unreadable:
+            click.echo(
+                f"{report.unreadable} values cannot be read with the keys given: keep the old "
+                "key in SENDBOT_OLD_SECRET_KEYS and find which key made them.",
+                err=True,
+            )
+            raise SystemExit(1)
+        if not as_json:
+            click.echo(f"re-encrypted {report.rotated} values; nothing is left under an old key")
+
+    @keys.command("status")
+    @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+    @click.pass_context
+    def keys_status(ctx: click.Context, as_json: bool) -> None:
+        """Count values under the newest key, older keys, and none (changes nothing)."""
+        report, problem = run_async(_rotation(ctx, 500, dry_run=True))
+        if problem:
+            click.echo(f"sendbot: {problem}", err=True)
+            raise SystemExit(1)
+        _print_report(report, as_json)
+        if not as_json:
+            verdict = (
+                "safe to drop the old keys"
+                if not report.old and not report.unreadable
+                else "run `sendbot keys rotate` before dropping any old key"
+            )
+            click.echo(verdict)
+
+    @cli.command("purge")
+    @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+    @click.pass_context
+    def purge(ctx: click.Context, as_json: bool) -> None:
+        """Run the retention job once: delete or empty everything past its time."""
+        from sendbot.core.privacy.retention import PurgeReport, purge_expired
+        from sendbot.storage.db import Database
+        from sendbot.storage.models import utcnow
+
+        settings = settings_from(ctx)
+
+        async def main() -> PurgeReport:
+            database = Database(settings.database_url)
+            try:
+                await database.ensure_ready()
+                return await purge_expired(database, settings, utcnow())
+            finally:
+                await database.dispose()
+
+        report = run_async(main())
+        if as_json:
+            click.echo(json.dumps(asdict(report)))
+            return
+        for name, count in asdict(report).items():
+            click.echo(f"{name.replace('_', ' ')}: {count}")

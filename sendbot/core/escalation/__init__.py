@@ -1,0 +1,1 @@
+"""Escalation to officers: tickets, consent, officer actions and service-level clocks."""

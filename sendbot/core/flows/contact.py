@@ -1,0 +1,480 @@
+"""Talk to someone: choose a kind, write, consent to exactly what is shared, get a reference.
+
+Button data: k:n new request, k:k:KIND choose a kind, k:t:TOKEN:CASE tick or untick sharing
+a linked case, k:f:TOKEN tick or untick "I'd like a reply" on Local Offer feedback,
+k:s:TOKEN send, k:e:TOKEN change the text, k:x cancel, k:v:REF view a ticket,
+k:a:REF add a message, k:z:REF close, k:r:REF:N rate. TOKEN names one draft: a Send
+pressed twice finds the ticket that draft became and makes no second one. Every REF is
+looked up within this chat's own tickets only.
+"""
+
+from __future__ import annotations
+
+from sendbot.core.dialogue import Router, Turn
+from sendbot.core.escalation.officers import shown_name
+from sendbot.core.escalation.references import find_reference, new_draft_token
+from sendbot.core.escalation.tickets import (
+    KINDS,
+    RATINGS,
+    Draft,
+    close_by_parent,
+    kind_name,
+    open_text,
+    parent_buttons,
+    parent_message,
+    rating_buttons,
+    submit,
+    submit_anonymous_feedback,
+    when,
+)
+from sendbot.core.flows.common import menu_button, stale_button
+from sendbot.core.formatting import button_label, escape, markdown_to_html
+from sendbot.core.messages import Button
+from sendbot.storage.models import Ticket
+
+STATE_TEXT = "contact_text"
+STATE_CONFIRM = "contact_confirm"
+STATE_ADD = "ticket_add"
+MAX_SHARED_CASES = 3
+
+
+def _chat_key(turn: Turn) -> str:
+    return turn.conversation.chat_key
+
+
+async def show_contact(turn: Turn) -> None:
+    """Talk to someone: the parent's open requests, if any, and a way to start a new one."""
+    turn.set_state("idle")
+    tickets = await turn.uow.tickets.parent_tickets(_chat_key(turn), open_only=True)
+    if not tickets:
+        choose_kind(turn)
+        return
+    buttons = [
+        [
+            Button(
+                button_label(
+                    turn.t(
+                        "escalation.parent.ticket_label",
+                        reference=t.reference,
+                        kind=kind_name(turn.services, t.kind),
+                    )
+                ),
+                f"k:v:{t.reference}",
+            )
+        ]
+        for t in tickets[:8]
+    ]
+    buttons.append([Button(turn.t("escalation.parent.new_button"), "k:n")])
+    buttons.append([menu_button(turn)])
+    turn.say("escalation.parent.open_list", buttons)
+
+
+def choose_kind(turn: Turn) -> None:
+    """Ask what the request is about."""
+    turn.set_state("idle")
+    buttons = [[Button(turn.t(f"escalation.kind_buttons.{kind}"), f"k:k:{kind}")] for kind in KINDS]
+    buttons.append([menu_button(turn)])
+    turn.say("escalation.parent.choose_kind", buttons)
+
+
+def safeguarding(turn: Turn) -> None:
+    """The council's safeguarding and emergency guidance from the local pack, at once."""
+    council = turn.services.kb.council
+    contact = council.contacts.get("safeguarding") if council else None
+    buttons = []
+    if contact is not None and contact.url:
+        buttons.append([Button(button_label(contact.name), url=contact.url)])
+    if council is not None and council.safeguarding_message:
+        body = markdown_to_html(council.safeguarding_message)
+        turn.reply(turn.t("escalation.parent.safeguarding_head") + "\n\n" + body, buttons)
+        return
+    fallback = contact.url if contact and contact.url else None
+    if fallback is None and council is not None:
+        offer = council.contacts.get("local_offer")
+        fallback = offer.url if offer else None
+    turn.reply(
+        turn.t("escalation.parent.safeguarding_missing", council=turn.services.kb.council_name),
+        buttons
+        or ([[Button(turn.t("escalation.parent.council_page"), url=fallback)]] if fallback else []),
+    )
+
+
+async def kind_press(turn: Turn, kind: str) -> None:
+    """A kind was chosen: urgent gets the safeguarding guidance first; then ask for the text."""
+    if kind not in KINDS:
+        await stale_button(turn)
+        return
+    if kind == "urgent":
+        safeguarding(turn)
+    turn.set_state(STATE_TEXT, kind=kind, token=new_draft_token())
+    turn.say(
+        f"escalation.parent.ask_text.{kind}",
+        [[Button(turn.t("escalation.parent.cancel_button"), "k:x")]],
+    )
+
+
+async def text_entered(turn: Turn) -> None:
+    """The parent's message: keep it encrypted in the draft and show the consent screen."""
+    data = turn.data
+    kind, token = data.get("kind"), data.get("token")
+    if kind not in KINDS or not isinstance(token, str):
+        choose_kind(turn)
+        return
+    turn.set_state(
+        STATE_CONFIRM,
+        kind=kind,
+        token=token,
+        text=turn.services.keyring.encrypt(turn.text),
+        case=None,
+        reply=False,
+    )
+    await consent_screen(turn)
+
+
+async def text_replaced(turn: Turn) -> None:
+    """Text typed on the consent screen replaces the message; the screen is shown again."""
+    data = turn.data
+    data["text"] = turn.services.keyring.encrypt(turn.text)
+    turn.set_state(STATE_CONFIRM, **data)
+    turn.say("escalation.parent.text_replaced")
+    await consent_screen(turn)
+
+
+async def consent_screen(turn: Turn, edit: bool = False) -> None:
+    """Show exactly what will be shared, with the case toggle, Send, Change and Cancel.
+
+    After a toggle (edit=True) the adapter replaces the screen instead of adding one.
+    """
+    data = turn.data
+    kind, token = str(data["kind"]), str(data["token"])
+    text = open_text(turn.services, data.get("text"))
+    cases = await turn.uow.cases.linked_cases(_chat_key(turn))
+    shared = next((c for c in cases if c.id == data.get("case")), None)
+    lines = [turn.t("escalation.consent.head")]
+    if kind == "offer":
+        key = (
+            "escalation.consent.offer_reply"
+            if data.get("reply")
+            else "escalation.consent.offer_anonymous"
+        )
+        lines.append(turn.t(key))
+    else:
+        lines.append(turn.t("escalation.consent.intro"))
+    lines.append(turn.t("escalation.consent.kind", kind=kind_name(turn.services, kind)))
+    lines.append(turn.t("escalation.consent.text_head"))
+    lines.append(f"<blockquote>{escape(text)}</blockquote>")
+    buttons: list[list[Button]] = []
+    if kind != "offer":
+        if shared is not None:
+            lines.append(turn.t("escalation.consent.case", reference=shared.reference))
+        elif cases:
+            lines.append(turn.t("escalation.consent.no_case"))
+        for case in cases[:MAX_SHARED_CASES]:
+            ticked = shared is not None and case.id == shared.id
+            label = "escalation.consent.case_on" if ticked else "escalation.consent.case_off"
+            buttons.append(
+                [
+                    Button(
+                        button_label(turn.t(label, reference=case.reference)),
+                        f"k:t:{token}:{case.id}",
+                    )
+                ]
+            )
+        lines.append(turn.t("escalation.consent.not_shared"))
+    else:
+        label = (
+            "escalation.consent.reply_on" if data.get("reply") else "escalation.consent.reply_off"
+        )
+        buttons.append([Button(turn.t(label), f"k:f:{token}")])
+    buttons.append(
+        [
+            Button(turn.t("escalation.consent.send"), f"k:s:{token}"),
+            Button(turn.t("escalation.consent.change"), f"k:e:{token}"),
+        ]
+    )
+    buttons.append([Button(turn.t("escalation.parent.cancel_button"), "k:x")])
+    turn.reply("\n\n".join(lines), buttons, meta={"edit": "1"} if edit else {})
+
+
+def _draft_for(turn: Turn, token: str) -> dict[str, object] | None:
+    """The draft on the consent screen, if the button belongs to it."""
+    data = turn.data
+    if turn.state != STATE_CONFIRM or data.get("token") != token:
+        return None
+    return data
+
+
+async def _already_sent(turn: Turn, token: str) -> bool:
+    """Answer a Send or toggle for a draft that was submitted already; True if it was."""
+    ticket = await turn.uow.tickets.by_draft_token(token)
+    if ticket is None or ticket.parent_key != _chat_key(turn):
+        return False
+    turn.say("escalation.parent.already_sent", [[menu_button(turn)]], reference=ticket.reference)
+    return True
+
+
+async def toggle_case(turn: Turn, token: str, case_text: str) -> None:
+    """Tick or untick sharing one linked case's reference."""
+    data = _draft_for(turn, token)
+    if data is None:
+        if not await _already_sent(turn, token):
+            await stale_button(turn)
+        return
+    case_id = int(case_text) if case_text.isdigit() else None
+    case = await turn.uow.cases.linked_case(_chat_key(turn), case_id) if case_id else None
+    if case is not None:
+        data["case"] = None if data.get("case") == case.id else case.id
+        turn.set_state(STATE_CONFIRM, **data)
+    await consent_screen(turn, edit=True)
+
+
+async def toggle_reply(turn: Turn, token: str) -> None:
+    """Tick or untick 'I'd like a reply' on Local Offer feedback."""
+    data = _draft_for(turn, token)
+    if data is None:
+        if not await _already_sent(turn, token):
+            await stale_button(turn)
+        return
+    data["reply"] = not data.get("reply")
+    turn.set_state(STATE_CONFIRM, **data)
+    await consent_screen(turn, edit=True)
+
+
+async def send_press(turn: Turn, token: str) -> None:
+    """Send: save the ticket (once, whatever the number of presses) and acknowledge it."""
+    if await _already_sent(turn, token):
+        return
+    data = _draft_for(turn, token)
+    if data is None:
+        await stale_button(turn)
+        return
+    services = turn.services
+    kind = str(data["kind"])
+    text = services.keyring.decrypt(str(data["text"]))
+    turn.set_state("idle")
+    if kind == "offer" and not data.get("reply"):
+        feedback = await submit_anonymous_feedback(turn.uow, services, _chat_key(turn), text)
+        turn.say(
+            "escalation.parent.feedback_thanks", [[menu_button(turn)]], reference=feedback.reference
+        )
+        return
+    case_id = data.get("case")
+    draft = Draft(
+        kind=kind,
+        text=text,
+        token=token,
+        case_id=case_id if isinstance(case_id, int) else None,
+        wants_reply=bool(data.get("reply")),
+    )
+    ticket, _ = await submit(turn.uow, services, turn.conversation, draft)
+    turn.say(
+        "escalation.parent.acknowledged",
+        [list(row) for row in parent_buttons(services, ticket)] + [[menu_button(turn)]],
+        reference=ticket.reference,
+        due=when(ticket.due_at),
+    )
+
+
+async def change_press(turn: Turn, token: str) -> None:
+    """Change the text: ask for it again, keeping the kind and the draft."""
+    data = _draft_for(turn, token)
+    if data is None:
+        if not await _already_sent(turn, token):
+            await stale_button(turn)
+        return
+    turn.set_state(STATE_TEXT, kind=data["kind"], token=token)
+    turn.say(
+        "escalation.parent.ask_again", [[Button(turn.t("escalation.parent.cancel_button"), "k:x")]]
+    )
+
+
+async def cancel_press(turn: Turn) -> None:
+    """Cancel the draft; nothing is sent."""
+    turn.set_state("idle")
+    turn.say("escalation.parent.cancelled", [[menu_button(turn)]])
+
+
+def thread_text(turn: Turn, ticket: Ticket, messages: list[tuple[str, str, str]]) -> str:
+    """A ticket as its parent sees it: what they wrote and every reply."""
+    services = turn.services
+    lines = [
+        turn.t(
+            f"escalation.parent.view_head_{ticket.status}",
+            reference=ticket.reference,
+            kind=kind_name(services, ticket.kind),
+            sent=when(ticket.created_at),
+            due=when(ticket.due_at),
+        ),
+        turn.t("escalation.parent.you_wrote"),
+        escape(open_text(services, ticket.body)),
+    ]
+    for head, at, body in messages:
+        lines.append(f"<b>{escape(head)}</b> ({escape(at)}):\n{body}")
+    return "\n\n".join(lines)
+
+
+async def view_ticket(turn: Turn, reference: str) -> None:
+    """Show one of this chat's tickets with what can be done next."""
+    ticket = await turn.uow.tickets.parent_ticket(_chat_key(turn), reference)
+    if ticket is None:
+        await stale_button(turn)
+        return
+    turn.set_state("idle")
+    services = turn.services
+    officers = {o.id: o for o in await turn.uow.tickets.officers(active_only=False)}
+    shown: list[tuple[str, str, str]] = []
+    for message in await turn.uow.tickets.messages(ticket.id):
+        if message.author == "parent":
+            head = turn.t("escalation.parent.you")
+        else:
+            head = shown_name(services, officers.get(message.officer_id or 0))
+        if message.entry_id:
+            entry = services.kb.get(message.entry_id)
+            body = turn.t("escalation.parent.attached_short", title=entry.title if entry else "")
+        else:
+            body = escape(open_text(services, message.body))
+        shown.append((head, when(message.at), body))
+    buttons: list[list[Button]] = []
+    if ticket.status != "closed":
+        buttons.extend(list(row) for row in parent_buttons(services, ticket))
+    elif ticket.rating is None:
+        buttons.extend(list(row) for row in rating_buttons(services, ticket))
+    for message in await turn.uow.tickets.messages(ticket.id):
+        if message.entry_id and services.kb.get(message.entry_id):
+            buttons.append(
+                [
+                    Button(
+                        button_label(services.kb.entries[message.entry_id].title),
+                        f"e:{message.entry_id}",
+                    )
+                ]
+            )
+    buttons.append([menu_button(turn)])
+    turn.reply(thread_text(turn, ticket, shown), buttons)
+
+
+async def add_press(turn: Turn, reference: str) -> None:
+    """Add a message to an open ticket: ask for the text."""
+    ticket = await turn.uow.tickets.parent_ticket(_chat_key(turn), reference)
+    if ticket is None or ticket.status == "closed":
+        await stale_button(turn)
+        return
+    turn.set_state(STATE_ADD, ref=ticket.reference)
+    turn.say(
+        "escalation.parent.ask_add",
+        [[Button(turn.t("escalation.parent.cancel_button"), "k:x")]],
+        reference=ticket.reference,
+    )
+
+
+async def add_entered(turn: Turn) -> None:
+    """The added message: keep it and pass it on to the officer holding the ticket."""
+    reference = turn.data.get("ref")
+    ticket = (
+        await turn.uow.tickets.parent_ticket(_chat_key(turn), reference)
+        if isinstance(reference, str)
+        else None
+    )
+    turn.set_state("idle")
+    if ticket is None or ticket.status == "closed":
+        await stale_button(turn)
+        return
+    await add_to(turn, ticket)
+
+
+async def add_to(turn: Turn, ticket: Ticket) -> None:
+    """Add the turn's text to a ticket and say so."""
+    await parent_message(turn.uow, turn.services, ticket, turn.text)
+    buttons = [list(row) for row in parent_buttons(turn.services, ticket)] + [[menu_button(turn)]]
+    turn.say("escalation.parent.added", buttons, reference=ticket.reference)
+
+
+async def close_press(turn: Turn, reference: str) -> None:
+    """The parent closes their ticket, and is asked to rate the help."""
+    ticket = await turn.uow.tickets.parent_ticket(_chat_key(turn), reference)
+    if ticket is None:
+        await stale_button(turn)
+        return
+    turn.set_state("idle")
+    if ticket.status != "closed":
+        await close_by_parent(turn.uow, turn.services, ticket)
+    if ticket.rating is not None:
+        turn.say("escalation.parent.closed", [[menu_button(turn)]], reference=ticket.reference)
+        return
+    turn.say(
+        "escalation.parent.closed_rate",
+        [list(row) for row in rating_buttons(turn.services, ticket)],
+        reference=ticket.reference,
+    )
+
+
+async def rate_press(turn: Turn, reference: str, value: str) -> None:
+    """Keep the parent's rating of a closed ticket (once)."""
+    ticket = await turn.uow.tickets.parent_ticket(_chat_key(turn), reference)
+    rating = int(value) if value.isdigit() else 0
+    if ticket is None or ticket.status != "closed" or rating not in RATINGS:
+        await stale_button(turn)
+        return
+    turn.set_state("idle")
+    if await turn.uow.tickets.rate(ticket.id, rating, turn.services.clock()):
+        turn.say("escalation.parent.rated", [[menu_button(turn)]])
+    else:
+        turn.say("escalation.parent.rated_already", [[menu_button(turn)]])
+
+
+async def contact_button(turn: Turn) -> None:
+    """Every k: button."""
+    parts = turn.inbound.text.split(":")
+    action = parts[1] if len(parts) > 1 else ""
+    arg = parts[2] if len(parts) > 2 else ""
+    extra = parts[3] if len(parts) > 3 else ""
+    if action == "n":
+        choose_kind(turn)
+    elif action == "k":
+        await kind_press(turn, arg)
+    elif action == "t":
+        await toggle_case(turn, arg, extra)
+    elif action == "f":
+        await toggle_reply(turn, arg)
+    elif action == "s":
+        await send_press(turn, arg)
+    elif action == "e":
+        await change_press(turn, arg)
+    elif action == "x":
+        await cancel_press(turn)
+    elif action == "v":
+        await view_ticket(turn, arg)
+    elif action == "a":
+        await add_press(turn, arg)
+    elif action == "z":
+        await close_press(turn, arg)
+    elif action == "r":
+        await rate_press(turn, arg, extra)
+    else:
+        await stale_button(turn)
+
+
+async def parent_reply_to(turn: Turn) -> bool:
+    """A parent replying to a message about their open ticket adds to it; True if handled."""
+    reference = find_reference(turn.inbound.reply_to)
+    if reference is None:
+        return False
+    ticket = await turn.uow.tickets.parent_ticket(_chat_key(turn), reference)
+    if ticket is None or ticket.status == "closed":
+        return False
+    await add_to(turn, ticket)
+    return True
+
+
+async def contact_command(turn: Turn) -> None:
+    """/contact: talk to someone."""
+    await show_contact(turn)
+
+
+def register(router: Router) -> None:
+    """Register this flow's handlers."""
+    router.command("contact")(contact_command)
+    router.button("k")(contact_button)
+    router.state(STATE_TEXT)(text_entered)
+    router.state(STATE_CONFIRM)(text_replaced)
+    router.state(STATE_ADD)(add_entered)

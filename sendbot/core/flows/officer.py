@@ -1,0 +1,463 @@
+"""The officers' side: join with a code, claim, read, reply, attach, close, list, reassign.
+
+Every officer command works only in a private chat with an active officer; anyone else,
+and any wrong code, gets exactly the answer to an unknown command. Only the Claim button
+works in the officers' group. Button data: o:c:REF claim, o:v:REF view, o:z:REF close.
+Every read of a ticket's content and every action is written to the audit log.
+"""
+
+from __future__ import annotations
+
+import re
+
+from sendbot.core.dialogue import Handler, Router, Turn
+from sendbot.core.escalation import tickets as ticketing
+from sendbot.core.escalation.officers import (
+    internal_name,
+    join,
+    officer_for,
+    record,
+)
+from sendbot.core.escalation.references import find_reference, read_reference
+from sendbot.core.escalation.tickets import age, kind_name, open_text, visible_ticket, when
+from sendbot.core.flows.contact import parent_reply_to
+from sendbot.core.flows.menu import unknown_command
+from sendbot.core.messages import Button, InboundKind
+from sendbot.storage.models import Officer
+
+STATE_NAME = "officer_name"
+NAME_PATTERN = re.compile(r"^[^\W\d_][^\W\d_' -]*(?:['’ -][^\W\d_]+)*$")
+LIST_LIMIT = 30
+
+
+async def _officer(turn: Turn, private: bool = True) -> Officer | None:
+    """The officer sending this, if they are one (and in a private chat when required)."""
+    if private and not turn.inbound.private:
+        return None
+    return await officer_for(turn.uow, turn.services.keyring, turn.inbound)
+
+
+def _split(argument: str) -> tuple[str | None, str]:
+    """A reference and the rest of the text: 'T-ABC234 thanks' -> ('T-ABC234', 'thanks')."""
+    parts = argument.split(maxsplit=1)
+    if not parts:
+        return None, ""
+    return read_reference(parts[0]), parts[1].strip() if len(parts) > 1 else ""
+
+
+async def officer_command(turn: Turn) -> None:
+    """/officer CODE: join as an officer; any failure looks like an unknown command."""
+    officer = await join(
+        turn.uow, turn.services.keyring, turn.inbound, turn.inbound.argument, turn.services.clock()
+    )
+    if officer is None:
+        await unknown_command(turn)
+        return
+    role = turn.t(f"escalation.roles.{officer.role}")
+    turn.say("escalation.officer.welcome", role=role)
+    if turn.services.settings.officer_display == "first_name" and not officer.name:
+        turn.set_state(STATE_NAME)
+        turn.say("escalation.officer.ask_name")
+
+
+async def name_entered(turn: Turn) -> None:
+    """The first name an officer wants parents to see."""
+    officer = await _officer(turn)
+    turn.set_state("idle")
+    if officer is None:
+        await unknown_command(turn)
+        return
+    name = turn.text.strip()
+    if not NAME_PATTERN.match(name) or len(name) > 40:
+        turn.set_state(STATE_NAME)
+        turn.say("escalation.officer.bad_name")
+        return
+    officer.name = name
+    turn.say("escalation.officer.name_saved", name=name)
+
+
+async def tickets_command(turn: Turn) -> None:
+    """/tickets: open tickets by due date: unclaimed and your own (a lead: all)."""
+    officer = await _officer(turn)
+    if officer is None:
+        await unknown_command(turn)
+        return
+    services = turn.services
+    tickets = await turn.uow.tickets.visible_open(officer)
+    await record(
+        turn.uow,
+        services,
+        officer,
+        "ticket.list",
+        "open",
+        subject_type="tickets",
+        count=len(tickets),
+    )
+    if not tickets:
+        turn.say("escalation.officer.no_tickets")
+        return
+    now = services.clock()
+    officers = {o.id: o for o in await turn.uow.tickets.officers(active_only=False)}
+    lines = [
+        turn.t(
+            "escalation.officer.list_head_lead"
+            if officer.role == "lead"
+            else "escalation.officer.list_head"
+        )
+    ]
+    buttons: list[list[Button]] = []
+    for ticket in tickets[:LIST_LIMIT]:
+        holder = officers.get(ticket.officer_id) if ticket.officer_id else None
+        overdue = turn.t("escalation.officer.overdue_mark") if ticket.due_at <= now else ""
+        lines.append(
+            turn.t(
+                "escalation.officer.list_line",
+                reference=ticket.reference,
+                kind=kind_name(services, ticket.kind),
+                age=age(services, ticket.created_at, now),
+                due=when(ticket.due_at),
+                holder=internal_name(services, holder)
+                if holder
+                else turn.t("escalation.officer.unclaimed"),
+            )
+            + overdue
+        )
+        if holder is None:
+            buttons.append(
+                [
+                    Button(
+                        turn.t("escalation.officer.claim_ref", reference=ticket.reference),
+                        f"o:c:{ticket.reference}",
+                    )
+                ]
+            )
+        else:
+            buttons.append(
+                [
+                    Button(
+                        turn.t("escalation.officer.open_ref", reference=ticket.reference),
+                        f"o:v:{ticket.reference}",
+                    )
+                ]
+            )
+    if len(tickets) > LIST_LIMIT:
+        lines.append(turn.t("escalation.officer.list_more", count=len(tickets) - LIST_LIMIT))
+    turn.reply("\n".join(lines), buttons)
+
+
+async def ticket_command(turn: Turn) -> None:
+    """/ticket REF: the full ticket, for the officer holding it or a lead."""
+    officer = await _officer(turn)
+    if officer is None:
+        await unknown_command(turn)
+        return
+    reference, _ = _split(turn.inbound.argument)
+    await _show(turn, officer, reference)
+
+
+async def _show(turn: Turn, officer: Officer, reference: str | None) -> None:
+    """Reply with a ticket's full view, audited, or say it cannot be opened."""
+    ticket = await visible_ticket(turn.uow, officer, reference)
+    if ticket is None:
+        turn.say("escalation.officer.not_yours")
+        return
+    html = await ticketing.officer_view(turn.uow, turn.services, ticket)
+    await record(turn.uow, turn.services, officer, "ticket.read", ticket.reference)
+    if ticket.case_ref:
+        await record(
+            turn.uow,
+            turn.services,
+            officer,
+            "case.read",
+            open_text(turn.services, ticket.case_ref),
+            subject_type="case",
+            ticket=ticket.reference,
+        )
+    turn.reply(
+        html, ticketing.officer_buttons(turn.services, ticket) if ticket.status != "closed" else ()
+    )
+
+
+async def claim_command(turn: Turn) -> None:
+    """/claim REF: take an unclaimed ticket."""
+    officer = await _officer(turn)
+    if officer is None:
+        await unknown_command(turn)
+        return
+    reference, _ = _split(turn.inbound.argument)
+    await _claim(turn, officer, reference)
+
+
+async def _claim(turn: Turn, officer: Officer, reference: str | None) -> None:
+    """Claim a ticket; the winner gets its full text privately, everyone hears who won."""
+    ticket = await turn.uow.tickets.by_reference(reference) if reference else None
+    if ticket is None:
+        turn.say("escalation.officer.not_yours")
+        return
+    if await ticketing.claim(turn.uow, turn.services, ticket, officer):
+        claimed = turn.t(
+            "escalation.officer.claimed",
+            reference=ticket.reference,
+            officer=internal_name(turn.services, officer),
+        )
+        if turn.inbound.kind is InboundKind.BUTTON and not turn.inbound.private:
+            # In the group, the summary itself is replaced: its Claim button goes.
+            summary = await ticketing.claimed_summary(turn.uow, turn.services, ticket)
+            turn.reply(summary + "\n\n" + claimed, meta={"edit": "1"})
+        else:
+            turn.reply(claimed)
+        return
+    holder = await turn.uow.tickets.officer(ticket.officer_id) if ticket.officer_id else None
+    if ticket.status == "closed":
+        turn.say("escalation.officer.already_closed", reference=ticket.reference)
+    else:
+        turn.say(
+            "escalation.officer.claimed_already",
+            reference=ticket.reference,
+            officer=internal_name(turn.services, holder),
+        )
+
+
+async def reply_command(turn: Turn) -> None:
+    """/reply REF text: send a reply to the parent."""
+    officer = await _officer(turn)
+    if officer is None:
+        await unknown_command(turn)
+        return
+    reference, text = _split(turn.inbound.argument)
+    await _reply(turn, officer, reference, text)
+
+
+async def _reply(turn: Turn, officer: Officer, reference: str | None, text: str) -> None:
+    """Keep and queue a reply to a ticket this officer holds."""
+    ticket = await visible_ticket(turn.uow, officer, reference)
+    if ticket is None:
+        turn.say("escalation.officer.not_yours")
+        return
+    if ticket.status == "closed":
+        turn.say("escalation.officer.already_closed", reference=ticket.reference)
+        return
+    if not text:
+        turn.say("escalation.officer.reply_usage")
+        return
+    if len(text) > turn.services.settings.max_message_chars:
+        turn.say("too_long", length=len(text), limit=turn.services.settings.max_message_chars)
+        return
+    await ticketing.officer_reply(turn.uow, turn.services, ticket, officer, text=text)
+    if ticket.parent_ref is None:
+        turn.say("escalation.officer.parent_gone", reference=ticket.reference)
+    else:
+        turn.say("escalation.officer.reply_queued", reference=ticket.reference)
+
+
+async def attach_command(turn: Turn) -> None:
+    """/attach REF ENTRY-ID: send the parent a knowledge entry."""
+    officer = await _officer(turn)
+    if officer is None:
+        await unknown_command(turn)
+        return
+    reference, entry_id = _split(turn.inbound.argument)
+    ticket = await visible_ticket(turn.uow, officer, reference)
+    if ticket is None:
+        turn.say("escalation.officer.not_yours")
+        return
+    wanted = entry_id.strip()
+    entry = turn.services.kb.get(wanted.lower())
+    if entry is None or len(f"e:{entry.id}".encode()) > 64:
+        turn.say("escalation.officer.no_entry", entry=wanted)
+        suggested = [c.entry for c in turn.services.retriever.ask(wanted).candidates][:3]
+        if wanted and suggested:
+            turn.say("escalation.officer.entry_suggestions", ids=", ".join(suggested))
+        return
+    if ticket.status == "closed":
+        turn.say("escalation.officer.already_closed", reference=ticket.reference)
+        return
+    await ticketing.officer_reply(turn.uow, turn.services, ticket, officer, entry_id=entry.id)
+    turn.say("escalation.officer.attach_queued", reference=ticket.reference, title=entry.title)
+
+
+async def close_command(turn: Turn) -> None:
+    """/close REF: close a ticket; the parent is told and asked to rate the help."""
+    officer = await _officer(turn)
+    if officer is None:
+        await unknown_command(turn)
+        return
+    reference, _ = _split(turn.inbound.argument)
+    await _close(turn, officer, reference)
+
+
+async def _close(turn: Turn, officer: Officer, reference: str | None) -> None:
+    ticket = await visible_ticket(turn.uow, officer, reference)
+    if ticket is None:
+        turn.say("escalation.officer.not_yours")
+        return
+    if await ticketing.close_by_officer(turn.uow, turn.services, ticket, officer):
+        turn.say("escalation.officer.closed", reference=ticket.reference)
+    else:
+        turn.say("escalation.officer.already_closed", reference=ticket.reference)
+
+
+async def reassign_command(turn: Turn) -> None:
+    """/reassign REF OFFICER-NUMBER: a lead hands a ticket to another officer."""
+    officer = await _officer(turn)
+    if officer is None or officer.role != "lead":
+        await unknown_command(turn)
+        return
+    reference, rest = _split(turn.inbound.argument)
+    number = rest.lstrip("#").strip()
+    target = await turn.uow.tickets.officer(int(number)) if number.isdigit() else None
+    ticket = await visible_ticket(turn.uow, officer, reference)
+    if ticket is None:
+        turn.say("escalation.officer.not_yours")
+        return
+    if target is None or not target.active:
+        turn.say("escalation.officer.no_officer", number=number)
+        return
+    if await ticketing.reassign(turn.uow, turn.services, ticket, officer, target):
+        turn.say(
+            "escalation.officer.reassigned",
+            reference=ticket.reference,
+            officer=internal_name(turn.services, target),
+        )
+    else:
+        turn.say("escalation.officer.already_closed", reference=ticket.reference)
+
+
+async def officers_command(turn: Turn) -> None:
+    """/officers: a lead sees every active officer's number, role and name."""
+    officer = await _officer(turn)
+    if officer is None or officer.role != "lead":
+        await unknown_command(turn)
+        return
+    lines = [turn.t("escalation.officer.officers_head")]
+    for other in await turn.uow.tickets.officers():
+        lines.append(
+            turn.t(
+                "escalation.officer.officers_line",
+                number=other.id,
+                role=turn.t(f"escalation.roles.{other.role}"),
+                name=other.name or "-",
+            )
+        )
+    turn.reply("\n".join(lines))
+
+
+async def feedback_command(turn: Turn) -> None:
+    """/feedback: the latest Local Offer feedback (redacted), its own queue."""
+    officer = await _officer(turn)
+    if officer is None:
+        await unknown_command(turn)
+        return
+    services = turn.services
+    items = await turn.uow.tickets.feedback()
+    recent = items[-10:]
+    await record(
+        turn.uow,
+        services,
+        officer,
+        "feedback.list",
+        "recent",
+        subject_type="feedback",
+        count=len(recent),
+    )
+    if not recent:
+        turn.say("escalation.officer.no_feedback")
+        return
+    lines = [turn.t("escalation.officer.feedback_head", count=len(items))]
+    for item in reversed(recent):
+        lines.append(
+            turn.t(
+                "escalation.officer.feedback_line",
+                reference=item.reference,
+                at=when(item.received_at),
+                text=open_text(services, item.text),
+                answered=turn.t("escalation.officer.feedback_answered") if item.response else "",
+            )
+        )
+    lines.append(turn.t("escalation.officer.feedback_how"))
+    turn.reply("\n\n".join(lines))
+
+
+async def wedid_command(turn: Turn) -> None:
+    """/wedid F-REF text: record what the council did about a piece of feedback."""
+    officer = await _officer(turn)
+    if officer is None:
+        await unknown_command(turn)
+        return
+    parts = turn.inbound.argument.split(maxsplit=1)
+    reference = read_reference(parts[0], "F") if parts else None
+    text = parts[1].strip() if len(parts) > 1 else ""
+    item = await turn.uow.tickets.feedback_by_reference(reference) if reference else None
+    if item is None or not text:
+        turn.say("escalation.officer.wedid_usage")
+        return
+    item.response = turn.services.keyring.encrypt(text)
+    item.responded_at = turn.services.clock()
+    await record(
+        turn.uow,
+        turn.services,
+        officer,
+        "feedback.respond",
+        item.reference,
+        subject_type="feedback",
+    )
+    turn.say("escalation.officer.wedid_saved", reference=item.reference)
+
+
+async def officer_button(turn: Turn) -> None:
+    """o: buttons: Claim works in the group too; the rest only in private."""
+    parts = turn.inbound.text.split(":")
+    action = parts[1] if len(parts) > 1 else ""
+    reference = read_reference(parts[2]) if len(parts) > 2 else None
+    officer = await _officer(turn, private=action != "c")
+    if officer is None:
+        await unknown_command(turn)
+        return
+    if action == "c":
+        await _claim(turn, officer, reference)
+    elif action == "v":
+        await _show(turn, officer, reference)
+    elif action == "z":
+        await _close(turn, officer, reference)
+    else:
+        turn.say("stale_button")
+
+
+def reply_to_handler(fallback: Handler | None) -> Handler:
+    """Free text: an officer's reply to a ticket message, a parent's reply to one of theirs,
+    or else whatever handled free text before (answering questions). Text in a group (the
+    officers' group) is left alone."""
+
+    async def handle(turn: Turn) -> None:
+        if not turn.inbound.private:
+            return  # chatter in the officers' group is not a parent's question
+        if turn.inbound.reply_to:
+            officer = await _officer(turn)
+            reference = find_reference(turn.inbound.reply_to)
+            if officer is not None and reference is not None:
+                await _reply(turn, officer, reference, turn.text)
+                return
+            if officer is None and await parent_reply_to(turn):
+                return
+        if fallback is not None:
+            await fallback(turn)
+
+    return handle
+
+
+def register(router: Router) -> None:
+    """Register this flow's handlers (after the flow that answers free text)."""
+    router.command("officer")(officer_command)
+    router.command("tickets")(tickets_command)
+    router.command("ticket")(ticket_command)
+    router.command("claim")(claim_command)
+    router.command("reply")(reply_command)
+    router.command("attach")(attach_command)
+    router.command("close")(close_command)
+    router.command("reassign")(reassign_command)
+    router.command("officers")(officers_command)
+    router.command("feedback")(feedback_command)
+    router.command("wedid")(wedid_command)
+    router.button("o")(officer_button)
+    router.state(STATE_NAME)(name_entered)
+    router.default_text = reply_to_handler(router.default_text)

@@ -1,0 +1,1 @@
+"""A parent's rights and the safeguards behind them: export, erasure, retention, keys."""

@@ -1,0 +1,93 @@
+"""The webhook server answers only once an update is handled: 200, or 500 so Telegram resends."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
+
+from sendbot.adapters.telegram import build_application
+from sendbot.adapters.telegram.webhook import SECRET_HEADER, WebhookServer
+from sendbot.app import App
+from sendbot.config import Settings
+from tests.fakes.bot_api import ApiError, FakeBotAPI, FakeRequest
+from tests.fakes.harness import PARENT_CHAT_ID, telegram_settings
+
+SECRET = "webhook-test-secret"
+PATH = "telegram/hook"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@asynccontextmanager
+async def webhook(settings: Settings, app: App) -> AsyncIterator[tuple[FakeBotAPI, str]]:
+    """A started Application behind a WebhookServer; yields the fake API and the URL."""
+    api = FakeBotAPI()
+    application = build_application(telegram_settings(settings), app, request=FakeRequest(api))
+    port = free_port()
+    async with application:
+        await application.start()
+        server = WebhookServer(application, "127.0.0.1", port, PATH, SECRET)
+        await server.start()
+        try:
+            yield api, f"http://127.0.0.1:{port}/{PATH}"
+        finally:
+            await server.stop()
+            await application.stop()
+
+
+async def test_requests_without_the_secret_are_refused_unread(settings: Settings, app: App) -> None:
+    async with webhook(settings, app) as (api, url), httpx.AsyncClient() as client:
+        update = api.text_update(PARENT_CHAT_ID, "/start")
+        wrong = await client.post(url, json=update, headers={SECRET_HEADER: SECRET + "x"})
+        missing = await client.post(url, json=update)
+        assert (wrong.status_code, missing.status_code) == (403, 403)
+        assert api.sent() == []
+        other_path = await client.post(url + "/else", json=update, headers={SECRET_HEADER: SECRET})
+        assert other_path.status_code == 404
+
+
+async def test_the_answer_comes_after_the_replies_were_sent(settings: Settings, app: App) -> None:
+    async with webhook(settings, app) as (api, url), httpx.AsyncClient() as client:
+        headers = {SECRET_HEADER: SECRET}
+        for text in ("/start", "/help"):
+            before = len(api.sent(PARENT_CHAT_ID))
+            answer = await client.post(
+                url, json=api.text_update(PARENT_CHAT_ID, text), headers=headers
+            )
+            assert answer.status_code == 200
+            assert len(api.sent(PARENT_CHAT_ID)) > before, f"{text} answered before its replies"
+        assert "/menu" in api.sent(PARENT_CHAT_ID)[-1].text
+
+
+async def test_a_body_that_is_not_an_update_is_a_bad_request(settings: Settings, app: App) -> None:
+    async with webhook(settings, app) as (api, url), httpx.AsyncClient() as client:
+        answer = await client.post(url, content=b"{not json", headers={SECRET_HEADER: SECRET})
+        assert answer.status_code == 400
+        assert api.sent() == []
+
+
+async def test_a_failed_update_gets_500_and_its_redelivery_is_not_answered_twice(
+    settings: Settings, app: App
+) -> None:
+    async with webhook(settings, app) as (api, url), httpx.AsyncClient() as client:
+        headers = {SECRET_HEADER: SECRET}
+        update = api.text_update(PARENT_CHAT_ID, "/help")
+        api.fail("sendMessage", ApiError(400, "Bad Request: something unexpected"))
+        failed = await client.post(url, json=update, headers=headers)
+        assert failed.status_code == 500, "Telegram must send the update again"
+        api.clear()
+        again = await client.post(url, json=update, headers=headers)
+        assert again.status_code == 200
+        assert [c for c in api.sent(PARENT_CHAT_ID) if "/menu" in c.text] == []
+        fresh = await client.post(
+            url, json=api.text_update(PARENT_CHAT_ID, "/help"), headers=headers
+        )
+        assert fresh.status_code == 200
+        assert any("/menu" in c.text for c in api.sent(PARENT_CHAT_ID))
