@@ -111,10 +111,12 @@ def bench_e2e(
 
     settings = ctx.obj
     assert isinstance(settings, Settings)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     counts = [int(n) for n in processes.split(",") if n.strip()]
     if not counts or min(counts) < 1:
         raise click.BadParameter("give one or more counts of 1 or more", param_hint="--processes")
     if profile_dir is not None:
+        profile_dir = profile_dir.resolve()  # the bots run in a scratch folder
         profile_dir.mkdir(parents=True, exist_ok=True)
     options = E2EOptions(
         updates=updates,

@@ -42,6 +42,12 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = Field(
         default=None, description="Secret token Telegram sends in webhook requests."
     )
+    telegram_max_rate: float = Field(
+        default=30,
+        ge=0,
+        description="Bot API requests per second one process allows itself (Telegram's flood "
+        "limit is about 30 messages a second per bot); 0 for no limit, as against a test server.",
+    )
     officers_chat_id: int | None = Field(
         default=None, description="Telegram id of the officers' group chat."
     )

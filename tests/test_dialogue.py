@@ -51,20 +51,6 @@ async def test_typing_a_number_presses_the_button(app: App) -> None:
     assert "Sources:" in replies[-1].html
 
 
-async def test_unbuilt_buttons_say_so_kindly(app: App) -> None:
-    from sendbot.core.flows.menu import NOT_BUILT
-
-    if not NOT_BUILT:
-        return
-    item = NOT_BUILT[0]
-    chat = TerminalChat(app.dialogue, out=io.StringIO())
-    await chat.send("/start")
-    index = list(MESSAGES["menu"]).index(item) + 1
-    replies = await chat.send(str(index))
-    feature = MESSAGES["feature_names"][item]
-    assert feature in replies[0].html and "not ready yet" in replies[0].html
-
-
 async def test_my_case_button_opens_case_linking(app: App) -> None:
     chat = TerminalChat(app.dialogue, out=io.StringIO())
     await chat.send("/start")

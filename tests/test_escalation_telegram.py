@@ -20,6 +20,7 @@ from sendbot.storage.models import Ticket, utcnow
 from tests.casefiles import code_for, seed
 from tests.fakes.bot_api import (
     OFFICERS_CHAT_ID,
+    SENDING_METHODS,
     ApiError,
     Call,
     FakeBotAPI,
@@ -58,9 +59,8 @@ async def press_in_group(
     update["callback_query"]["from"] = api.person(user_id)
     mark = len(api.calls)
     await application.process_update(Update.de_json(update, application.bot))
-    return [
-        c for c in api.calls[mark:] if c.chat_id == OFFICERS_CHAT_ID and c.method == "sendMessage"
-    ]
+    calls = api.calls[mark:]
+    return [c for c in calls if c.chat_id == OFFICERS_CHAT_ID and c.method in SENDING_METHODS]
 
 
 async def reply_to(

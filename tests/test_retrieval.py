@@ -44,6 +44,8 @@ def test_clear_questions_are_answered(retriever: Retriever, question: str, entry
         "renew my passport",
         "tell me a joke",
         "asdfghjkl qwerty",
+        "what is 2+2",
+        "how do i appeal a parking fine",
         "",
         "   ",
         "???",
@@ -134,3 +136,30 @@ def test_the_knowledge_folder_synonyms_are_used(knowledge_dir: Path) -> None:
     (knowledge_dir / "synonyms.yaml").write_text("groups:\n  - [local offer, zzlocal]\n")
     retriever = Retriever(load_knowledge(knowledge_dir, "testshire"))
     assert retriever.analyser.terms("zzlocal") == retriever.analyser.terms("local offer")
+
+
+def test_a_council_entry_keeps_the_national_phrasings(retriever: Retriever) -> None:
+    local = retriever.kb.entries["local-offer"]
+    national = retriever.kb.overridden["local-offer"]
+    texts = retriever._phrasings_of(local)
+    assert set(national.questions) <= set(texts) and set(local.questions) <= set(texts)
+    # "directory of send provision" is only a national phrasing.
+    assert retriever.ask("directory of send provision").entry == "local-offer"
+
+
+def test_the_council_name_is_not_evidence(retriever: Retriever) -> None:
+    assert "testshir" in retriever._places
+    assert retriever.ask("testshire").outcome == "fallback"
+    assert retriever.ask("testshire local offer").entry == "local-offer"
+
+
+def test_unknown_everyday_words_count_against_a_question(knowledge_dir: Path) -> None:
+    kb = load_knowledge(knowledge_dir, "testshire")
+    plain = Retriever(kb, Tuning(unknown_weight=0.0, unknown_rare_weight=0.0))
+    weighed = Retriever(kb)
+    question = "how long does the council take to fix potholes"
+    assert weighed.ask(question).score < plain.ask(question).score
+    # A made-up word (a name, say) weighs less than an everyday one.
+    assert weighed.ask("how long does an ehcp take zorblax").score > (
+        weighed.ask("how long does an ehcp take passport").score
+    )

@@ -60,7 +60,18 @@ def test_calibration_separates_in_and_out_of_scope() -> None:
     ]
     chosen = calibrate(lambda q: scores[q], items)
     assert 0.3 < chosen.clarify <= 0.7
+    assert chosen.clarify == pytest.approx(0.5)  # halfway between 0.3 and 0.7
     assert chosen.answer >= chosen.clarify
+
+
+def test_calibration_refuses_the_required_share_of_out_of_scope_questions() -> None:
+    inside = [EvalItem(f"in {n}", ("x",)) for n in range(10)]
+    outside = [EvalItem(f"out {n}", ()) for n in range(10)]
+    score = {f"in {n}": 0.5 + n / 20 for n in range(10)} | {f"out {n}": n / 10 for n in range(10)}
+    chosen = calibrate(lambda q: [Candidate("x", score[q])], [*inside, *outside], rejection=0.9)
+    refused = sum(1 for n in range(10) if score[f"out {n}"] < chosen.clarify)
+    assert refused == 9  # one out-of-scope question (0.9) may pass, no more
+    assert chosen.clarify == pytest.approx((0.8 + 0.85) / 2)
 
 
 def test_calibrated_baselines_are_evaluated(kb: KnowledgeBase) -> None:

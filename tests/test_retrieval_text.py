@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sendbot.config import bundled_knowledge_dir
+from sendbot.kb import english
 from sendbot.kb.normalise import british, normalise, stem
 from sendbot.kb.synonyms import Analyser, SynonymError, SynonymTable, bundled_synonyms
 
@@ -128,3 +129,41 @@ def test_malformed_synonym_files_are_refused(tmp_path: Path) -> None:
 
 def test_a_knowledge_folder_without_synonyms_uses_the_bundled_ones(tmp_path: Path) -> None:
     assert SynonymTable.for_knowledge(tmp_path) == bundled_synonyms()
+
+
+def test_prefix_hyphens_and_thousands_separators_join() -> None:
+    assert normalise("Co-production and re-assessment") == "coproduction and reassessment"
+    assert normalise("spend £6,000 first") == normalise("spend £6000 first") == "spend 6000 first"
+    assert normalise("1,2 and 3,45") == "1 2 and 3 45"  # not thousands: still separate
+
+
+def test_stem_joins_ion_nouns_with_their_verbs() -> None:
+    assert stem("suggestion") == stem("suggestions") == stem("suggest")
+    assert stem("mediation") == stem("mediate")
+    assert stem("discrimination") == stem("discriminate")
+    assert stem("section") == "section"  # too short a stem to cut
+
+
+def test_english_frequencies() -> None:
+    assert english.available()
+    assert english.zipf("the") > english.zipf("council") > english.zipf("tribunal") > 0
+    assert english.zipf("ehcp") == 0.0
+    assert english.zipf("doesnt") > 4  # looked up without its apostrophe
+
+
+def test_common_words_are_never_taken_for_typos() -> None:
+    analyser = Analyser(bundled_synonyms(), vocabulary={"look", "free", "july", "tribunal"})
+    assert analyser.words("book a tree in june") == ["book", "tree", "june"]
+    assert analyser.words("tribunel") == ["tribunal"]
+
+
+def test_phrases_never_span_two_sentences(analyser: Analyser) -> None:
+    phrase = analyser.terms("neurodevelopmental assessment")
+    assert analyser.terms("assessment for autism") == phrase
+    split_up = analyser.sentences("they refused the assessment?? he has autism")
+    assert len(split_up) == 2
+    assert phrase[0] not in [t for s in split_up for t in s]
+
+
+def test_a_phrase_is_found_after_a_shorter_one_inside_it(analyser: Analyser) -> None:
+    assert analyser.terms("take away his EHC plan") == analyser.terms("take away the plan")

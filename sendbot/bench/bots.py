@@ -92,6 +92,11 @@ class BotGroup:
         """Each process's port."""
         return [p.port for p in self.processes]
 
+    @property
+    def pids(self) -> list[int]:
+        """Each process's id."""
+        return [p.process.pid for p in self.processes]
+
     def peak_rss_mb(self) -> float:
         """The largest peak RSS of any process."""
         return max((p.read_peak_rss_mb() for p in self.processes), default=0.0)
@@ -117,6 +122,7 @@ def bot_environment(
         SENDBOT_WEBHOOK_SECRET=secret,
         SENDBOT_DATABASE_URL=database_url,
         SENDBOT_LOG_LEVEL="WARNING",
+        SENDBOT_TELEGRAM_MAX_RATE="0",  # the fake server has no flood limit to respect
         PYTHONUNBUFFERED="1",
     )
     env.update(extra)

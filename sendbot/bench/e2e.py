@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from sendbot.bench.bots import HOOK_PATH, BotSpec, bot_environment, running_bots
+from sendbot.bench.cpu import CpuMeter, per_update_ms
 from sendbot.bench.fake_api import FakeBotAPI
 from sendbot.bench.load import Driver, RunResult, UpdateFactory, plan_conversations
 from sendbot.bench.webhook_client import WebhookClient
@@ -48,6 +49,7 @@ class Phase:
     closed: RunResult
     steady: RunResult | None
     peak_rss_mb: float
+    cpu_ms_per_update: dict[str, float]  # in the closed loop: bots, harness, database
 
 
 async def _run_phase(
@@ -67,9 +69,11 @@ async def _run_phase(
                 plan_conversations(factory, list(warm_chats), 1, rng=rng), options.concurrency
             )
             chats = [100_000 + n for n in range(options.chats)]
-            closed = await driver.closed_loop(
-                plan_conversations(factory, chats, per_chat, rng=rng), options.concurrency
-            )
+            plan = plan_conversations(factory, chats, per_chat, rng=rng)
+            meter = CpuMeter(bots.pids, count_database=options.backend == "postgresql")
+            before = meter.snapshot()
+            closed = await driver.closed_loop(plan, options.concurrency)
+            cpu = per_update_ms(before, meter.snapshot(), len(closed.outcomes))
             steady = None
             if options.rate_per_s > 0 and options.rate_seconds > 0:
                 total = int(options.rate_per_s * options.rate_seconds)
@@ -78,7 +82,7 @@ async def _run_phase(
                 steady_plan = plan_conversations(factory, steady_chats, 4, rng=rng)
                 steady = await driver.fixed_rate(steady_plan, options.rate_per_s)
             bots.check_alive()
-            return Phase(closed, steady, bots.peak_rss_mb())
+            return Phase(closed, steady, bots.peak_rss_mb(), cpu)
         finally:
             await driver.close()
 
@@ -96,6 +100,7 @@ async def run_e2e(processes: int, options: E2EOptions) -> dict[str, Any]:
     """One row of the benchmark: the real bot and the echo bot with N processes each."""
     from sendbot.bench.cases import scratch_database
 
+    load_before = os.getloadavg()[0]  # other work on the machine skews every figure
     secret = secrets.token_urlsafe(24)
     extra = _extra_env(options)
     async with scratch_database(options.backend, options.postgres_url) as database:
@@ -114,11 +119,16 @@ async def run_e2e(processes: int, options: E2EOptions) -> dict[str, Any]:
                 echo = await _run_phase(
                     api, echo_spec, processes, replace(options, rate_per_s=0), seed=processes
                 )
-    return _row(processes, options, sendbot, echo, calls)
+    return _row(processes, options, sendbot, echo, calls, load_before)
 
 
 def _row(
-    processes: int, options: E2EOptions, real: Phase, echo: Phase, calls: dict[str, int]
+    processes: int,
+    options: E2EOptions,
+    real: Phase,
+    echo: Phase,
+    calls: dict[str, int],
+    load_before: float,
 ) -> dict[str, Any]:
     """The JSON row: the headline keys first, then the details."""
     closed = real.closed.summary()
@@ -145,6 +155,9 @@ def _row(
         "updates": len(real.closed.outcomes),
         "failures": closed["failures"] + (steady["failures"] if steady else 0),
         "echo_failures": echo.closed.summary()["failures"],
+        "cpu_ms_per_update": real.cpu_ms_per_update,
+        "echo_cpu_ms_per_update": echo.cpu_ms_per_update,
+        "load_average_before": round(load_before, 2),
         "bot_api_calls_per_update": round(sum(calls.values()) / max(1, _all_updates(real)), 2),
     }
 
@@ -158,22 +171,25 @@ def format_table(rows: list[dict[str, Any]]) -> str:
     """A readable table, one line per process count."""
     head = (
         f"{'procs':>5} {'backend':<10} {'updates/s':>9} {'echo/s':>8} {'ratio':>6} "
-        f"{'p50 ms':>7} {'p99 ms':>7} {'at /s':>6} {'sat p99':>8} {'RSS MB':>7} {'fail':>5}"
+        f"{'p50 ms':>7} {'p99 ms':>7} {'at /s':>6} {'sat p99':>8} {'RSS MB':>7} {'fail':>5} "
+        f"{'CPU ms/update: bots db harness':>31}"
     )
     lines = [head, "-" * len(head)]
     for r in rows:
         rate = f"{r['rate_per_s']:.0f}" if r["rate_per_s"] else "-"
         if r["overloaded"]:
             rate += "!"
+        cpu = r["cpu_ms_per_update"]
         lines.append(
             f"{r['processes']:>5} {r['backend']:<10} {r['updates_per_s']:>9.1f} "
             f"{r['echo_updates_per_s']:>8.1f} {r['ratio']:>6.2f} {r['p50_ms']:>7.1f} "
             f"{r['p99_ms']:>7.1f} {rate:>6} {r['saturated_p99_ms']:>8.1f} "
-            f"{r['rss_mb']:>7.1f} {r['failures']:>5}"
+            f"{r['rss_mb']:>7.1f} {r['failures']:>5} "
+            f"{cpu['bots']:>19.2f} {cpu['database']:>5.2f} {cpu['harness']:>7.2f}"
         )
     lines.append(
         "updates/s: closed loop with the given concurrency; p50/p99: reply latency (POST to "
         "the update's last reply) at the steady rate ('!': more than the bots could take, stopped "
-        "early); sat p99: at saturation"
+        "early); sat p99: at saturation; CPU: in the closed loop, per update"
     )
     return "\n".join(lines)

@@ -220,7 +220,7 @@ class Driver:
         return RunResult(outcomes, time.perf_counter() - started)
 
     async def fixed_rate(
-        self, plan: Sequence[Delivery], rate_per_s: float, max_backlog_s: float = 2.0
+        self, plan: Sequence[Delivery], rate_per_s: float, max_backlog_s: float = 0.5
     ) -> RunResult:
         """Post at a steady rate whatever the answers: latency under a given load.
 

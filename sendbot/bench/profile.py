@@ -1,4 +1,10 @@
-"""Where the bot's time goes: cProfile files of the bot processes, summed and summarised."""
+"""Where the bot's time goes: cProfile files of the bot processes, summed by layer.
+
+cProfile's cumulative times mean little for async code (coroutines overlap), so the summary
+adds up each function's own time by the layer it belongs to: sendbot, PTB, the HTTP client,
+the webhook server, SQLAlchemy, the database driver, the event loop and sockets, imports.
+Time spent waiting in epoll is idle time, shown apart.
+"""
 
 from __future__ import annotations
 
@@ -6,19 +12,23 @@ import pstats
 from collections.abc import Sequence
 from pathlib import Path
 
-# Stages of handling one update, each named by a function that covers it (cumulative time).
-STAGES = (
-    ("webhook request, whole", "webhook.py", "receive"),
-    ("parse the update (de_json)", "_update.py", "de_json"),
-    ("dialogue, whole (database + core)", "dialogue.py", "_handle"),
-    ("  database statements", "session.py", "execute"),
-    ("  commit", "session.py", "commit"),
-    ("  answer retrieval", "retrieval.py", "search"),
-    ("Bot API calls, whole", "_baserequest.py", "post"),
-    ("  typing action", "_bot.py", "send_chat_action"),
-    ("  send replies", "delivery.py", "deliver"),
-    ("event loop waiting (idle)", "selectors.py", "select"),
-)
+IDLE = "idle: waiting for the network (epoll)"
+# (layer, substrings of a function's file path, or of a built-in's name when the file is "~")
+LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    (IDLE, ("select.epoll",)),
+    ("sendbot", ("/sendbot/",)),
+    ("python-telegram-bot", ("/telegram/",)),
+    ("HTTP client (httpx, httpcore, anyio, h11)", ("/httpx/", "/httpcore/", "/anyio/", "/h11/")),
+    ("webhook server (tornado)", ("/tornado/",)),
+    ("SQLAlchemy", ("/sqlalchemy/",)),
+    ("database driver", ("/asyncpg/", "/aiosqlite/", "sqlite3", "asyncpg")),
+    ("imports (importlib)", ("importlib", "posix.stat", "marshal", "_imp.")),
+    ("event loop and sockets", ("/asyncio/", "selectors.py", "_socket", "socket.py", "_queue",
+                                "_contextvars", "/threading.py", "/ssl.py")),
+    ("JSON", ("/json/", "_json")),
+    ("rapidfuzz, numpy", ("rapidfuzz", "numpy")),
+)  # fmt: skip
+OTHER = "other (stdlib, pydantic, logging, ...)"
 
 
 def load(paths: Sequence[Path]) -> pstats.Stats:
@@ -29,30 +39,47 @@ def load(paths: Sequence[Path]) -> pstats.Stats:
     return stats
 
 
-def _cumulative(stats: pstats.Stats, file_part: str, name: str) -> float:
-    """Cumulative seconds of the functions matching a file and a name (the outermost only)."""
+def layer_of(filename: str, function: str) -> str:
+    """The layer a function belongs to."""
+    where = function if filename == "~" else filename
+    for layer, parts in LAYERS:
+        if any(part in where for part in parts):
+            return layer
+    return OTHER
+
+
+def by_layer(stats: pstats.Stats) -> dict[str, float]:
+    """Own seconds per layer."""
     table = stats.stats  # type: ignore[attr-defined]
-    total = 0.0
-    for (filename, _line, function), (_cc, _nc, _tt, cumulative, _callers) in table.items():
-        if function == name and filename.endswith(file_part):
-            total = max(total, cumulative)
-    return total
+    totals: dict[str, float] = {}
+    for (filename, _line, function), (_cc, _nc, own, _cum, _callers) in table.items():
+        layer = layer_of(filename, function)
+        totals[layer] = totals.get(layer, 0.0) + own
+    return totals
 
 
-def summarise(paths: Sequence[Path], top: int = 15) -> str:
-    """Time per stage as a share of the profiled time, then the costliest functions."""
+def summarise(paths: Sequence[Path], top: int = 12) -> str:
+    """Busy time per layer as a share of all busy time, then the costliest functions."""
     if not paths:
         return "no profile files written"
     stats = load(paths)
-    wall = float(stats.total_tt)  # type: ignore[attr-defined]
-    lines = [f"profile of {len(paths)} bot process(es), {wall:.1f} s of CPU-side time in all"]
-    for label, file_part, name in STAGES:
-        seconds = _cumulative(stats, file_part, name)
-        share = 100 * seconds / wall if wall else 0.0
-        lines.append(f"  {label:<36} {seconds:>8.2f} s {share:>5.1f}%")
-    lines.append(f"costliest functions by own time (top {top}):")
+    totals = by_layer(stats)
+    idle = totals.pop(IDLE, 0.0)
+    busy = sum(totals.values())
+    lines = [
+        f"profile of {len(paths)} bot process(es): {busy:.1f} s busy, {idle:.1f} s idle "
+        "(cProfile slows Python code, so shares matter more than seconds)"
+    ]
+    for layer, seconds in sorted(totals.items(), key=lambda item: item[1], reverse=True):
+        share = 100 * seconds / busy if busy else 0.0
+        lines.append(f"  {layer:<44} {seconds:>7.2f} s {share:>5.1f}%")
+    lines.append(f"costliest functions by own time (top {top}, idle left out):")
     table = stats.stats  # type: ignore[attr-defined]
-    ranked = sorted(table.items(), key=lambda item: item[1][2], reverse=True)[:top]
+    ranked = sorted(
+        (item for item in table.items() if layer_of(item[0][0], item[0][2]) != IDLE),
+        key=lambda item: item[1][2],
+        reverse=True,
+    )[:top]
     for (filename, line, function), (_cc, calls, own, _cum, _callers) in ranked:
         where = f"{Path(filename).name}:{line}({function})"
         lines.append(f"  {own:>7.2f} s {calls:>9} calls  {where}")

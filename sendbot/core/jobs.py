@@ -91,10 +91,13 @@ async def purge_expired_data(context: JobContext) -> object:
 
 def scheduled_jobs() -> list[Job]:
     """Every job the bot runs; features add theirs here."""
+    from sendbot.core.escalation.jobs import escalation_jobs  # it imports this module
+
     return [
         Job("outbox", timedelta(seconds=5), deliver_outbox, everywhere=True),
         Job("knowledge-gaps-purge", timedelta(days=1), purge_knowledge_gaps),
         Job("retention-purge", timedelta(days=1), purge_expired_data),
         Job("case-deadlines", timedelta(hours=1), check_case_deadlines),
         Job("processed-updates-purge", timedelta(days=1), purge_processed_updates),
+        *escalation_jobs(),
     ]

@@ -14,6 +14,7 @@ the same `evaluate.calibrate` as the engine's, so each is judged at its best.
 from __future__ import annotations
 
 import importlib
+import logging
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -162,10 +163,10 @@ class EmbeddingBaseline(Baseline):
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
         torch = importlib.import_module("torch")
-        logging = importlib.import_module("transformers.utils.logging")
+        hf_logging = importlib.import_module("transformers.utils.logging")
         from sentence_transformers import SentenceTransformer
 
-        logging.disable_progress_bar()
+        hf_logging.disable_progress_bar()
         # One thread, like the engine: on a small shared machine more threads than cores
         # make every question many times slower, not faster.
         torch.set_num_threads(1)
@@ -188,8 +189,14 @@ class EmbeddingBaseline(Baseline):
         return _best_per_entry(scores.astype(np.float64), self._owners, limit)
 
 
+# Libraries that log every index build or model load at INFO or DEBUG.
+_CHATTY_LOGGERS = ("bm25s", "sentence_transformers", "transformers", "huggingface_hub")
+
+
 def build_baselines(kb: KnowledgeBase, note: Callable[[str], None] | None = None) -> list[Baseline]:
     """Every baseline that can run here; `note` hears why one cannot."""
+    for name in _CHATTY_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
     found: list[Baseline] = [RapidfuzzBaseline(kb)]
     try:
         found.append(BM25Baseline(kb))

@@ -1,21 +1,30 @@
 """Question answering over the knowledge base: ranking and the three outcomes.
 
-How a question is matched (see README "How questions are answered"):
+How a question is matched:
 
-1. The question and every entry go through the same analyser (`synonyms.Analyser`):
-   normalised, typos repaired against the knowledge base's own words, small words
-   dropped, endings trimmed, synonyms and abbreviations read as one term.
-2. Three BM25 scores are computed from a hand-written inverted index, each divided
-   by the most the question could score (the sum of its terms' weights), so each lies
-   roughly between 0 and 1 and says how much of the question an entry explains:
+1. The question and every entry go through the same analyser (`synonyms.Analyser`),
+   one sentence at a time: normalised, typos repaired against the knowledge base's own
+   words (never a common English word), small words dropped, endings trimmed, synonyms
+   and abbreviations (knowledge/synonyms.yaml) read as one term. The served council's
+   own name ("bristol") is dropped from questions: it says where, not what.
+2. Four BM25 scores come from hand-written inverted indexes, each divided by the most
+   the question could score (the sum of its terms' weights, capped for long messages),
+   so each says how much of the question an entry explains:
    - `phrasing`: the best single phrasing (or the title) of the entry;
    - `entry`: all the entry's phrasings and its title together;
-   - `body`: the answer text.
-3. The confidence of an entry is a weighted sum of the three, plus a small bonus for
-   fuzzy (rapidfuzz) similarity to its best phrasing among the top candidates.
+   - `body`: the answer text;
+   - `pairs`: neighbouring terms within a sentence, over the phrasings.
+   A council's entry that replaces a national one keeps the national phrasings too.
+   Everyday English words weigh less; words the knowledge base never uses count
+   against the question, a common one ("tax") more than a rare one (a name, a typo).
+3. The confidence of an entry is a weighted sum of the four, mixed with the fuzzy
+   (rapidfuzz) similarity of the question to its best phrasing for the leading
+   entries. A question with nothing but numbers and question words gets no candidate.
 4. The outcome comes from two calibrated thresholds and a margin: answer when the top
    entry is clearly good and clearly ahead; "did you mean" when it is plausible; fall
    back (say so plainly and offer a person) otherwise.
+
+`Tuning` holds every number; `sendbot eval` measures them on tests/data/eval.jsonl.
 """
 
 from __future__ import annotations
@@ -224,9 +233,6 @@ class Retriever:
             body_docs.append([term for part in sentences(entry.body) for term in part])
         self._starts = np.array(starts, dtype=np.int64)
         self._ends = np.append(self._starts[1:], len(phrasings))
-        self._phrasing_owner = np.repeat(
-            np.arange(len(entries)), np.diff(np.append(self._starts, len(phrasings)))
-        )
         self._phrasings = _Field.build(phrasings, t.k1, t.b)
         self._entries = _Field.build(entry_docs, t.k1, t.b)
         self._pairs = _Field.build(pair_docs, t.k1, t.b)
@@ -254,6 +260,10 @@ class Retriever:
 
     # -- scoring -----------------------------------------------------------------------
 
+    def _known(self, term: str) -> bool:
+        """Whether any entry's phrasings or answer use a term."""
+        return term in self._entries.idf or term in self._bodies.idf
+
     def features(self, question: str) -> tuple[list[str], dict[str, np.ndarray]]:
         """The question's terms and each entry's normalised score on each field."""
         t = self.tuning
@@ -261,7 +271,7 @@ class Retriever:
         parts = [[term for term in part if term not in self._places] for part in parts]
         query = list(dict.fromkeys(term for part in parts for term in part))
         n = len(self._ids)
-        if not n or not any(term in self._entries.idf for term in query if not _weak(term)):
+        if not n or not any(self._known(term) for term in query if not _weak(term)):
             # Nothing but numbers and question words, or nothing the knowledge base knows.
             zero = np.zeros(n)
             return query, {"phrasing": zero, "entry": zero, "body": zero, "pairs": zero}

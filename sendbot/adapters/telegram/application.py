@@ -33,6 +33,13 @@ def bot_commands(texts: Texts) -> list[BotCommand]:
     return [BotCommand(name, texts.get(f"telegram.commands.{name}")) for name in COMMANDS]
 
 
+def flood_limiter(settings: Settings) -> BaseRateLimiter[Any]:
+    """PTB's limiter: SENDBOT_TELEGRAM_MAX_RATE requests a second, RetryAfter respected."""
+    return AIORateLimiter(
+        overall_max_rate=settings.telegram_max_rate, max_retries=RATE_LIMIT_RETRIES
+    )
+
+
 def build_application(
     settings: Settings,
     app: App,
@@ -55,7 +62,7 @@ def build_application(
     builder = (
         Application.builder()
         .token(settings.telegram_token.get_secret_value())
-        .rate_limiter(rate_limiter or AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
+        .rate_limiter(rate_limiter or flood_limiter(settings))
         .concurrent_updates(concurrent_updates)
         .post_init(announce_commands)
     )

@@ -8,6 +8,7 @@ button press, replaces the message that held the button.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from contextlib import suppress
@@ -28,6 +29,7 @@ from sendbot.core.outbox import RecipientGone, enqueue
 log = logging.getLogger(__name__)
 
 EDIT = "edit"
+TYPING_AFTER_S = 0.3  # a reply slower than this is preceded by the "typing" action
 _NUMERIC_ID = re.compile(r"-?\d+")
 
 
@@ -51,10 +53,30 @@ class TelegramHandlers:
         inbound = to_inbound(update, self.audience)
         if inbound is None:
             return
-        with suppress(TelegramError):
-            await context.bot.send_chat_action(int(inbound.chat_id), ChatAction.TYPING)
-        replies = await self.app.dialogue.handle(inbound)
+        replies = await self._handle_showing_typing(context.bot, inbound)
         await self.dispatch(context.bot, inbound, replies)
+
+    async def _handle_showing_typing(self, bot: Bot, inbound: Inbound) -> list[Outbound]:
+        """Run the dialogue; show "typing" only if it takes long enough for anyone to see.
+
+        Most replies are ready in milliseconds, and a typing action then would cost a Bot
+        API call (a third of them) for nothing; it is sent, if at all, before any reply.
+        """
+        handling = asyncio.create_task(self.app.dialogue.handle(inbound))
+        try:
+            done, _ = await asyncio.wait({handling}, timeout=TYPING_AFTER_S)
+            if not done:
+                await self._show_typing(bot, inbound.chat_id)
+            return await handling
+        except asyncio.CancelledError:
+            handling.cancel()
+            raise
+
+    @staticmethod
+    async def _show_typing(bot: Bot, chat_id: str) -> None:
+        """The chat's "typing" action; a failure to show it does not matter."""
+        with suppress(TelegramError):
+            await bot.send_chat_action(int(chat_id), ChatAction.TYPING)
 
     async def dispatch(self, bot: Bot, inbound: Inbound, replies: list[Outbound]) -> None:
         """Send each reply to its chat; save it to the outbox when Telegram cannot take it now.

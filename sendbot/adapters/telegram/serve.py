@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from sendbot.adapters.telegram.application import ALLOWED_UPDATES, TelegramApp
+from sendbot.adapters.telegram.webhook import WebhookServer
 
 POLL_TIMEOUT_S = 30
 
@@ -27,28 +28,37 @@ class Webhook:
 
 
 async def serve(application: TelegramApp, stop: asyncio.Event, webhook: Webhook | None) -> None:
-    """Start the bot (commands announced, jobs running), then serve until `stop` is set."""
+    """Start the bot (commands announced, jobs running), then serve until `stop` is set.
+
+    A webhook is served by sendbot's own server, which answers each POST only once the
+    update is handled (see webhook.py), never by PTB's, which answers before.
+    """
     async with application:  # initialize (getMe) and, on exit, shut down
         if application.post_init is not None:
             await application.post_init(application)
         await application.start()
         updater = application.updater
-        assert updater is not None
+        server: WebhookServer | None = None
         try:
             if webhook is None:
+                assert updater is not None
                 await updater.start_polling(timeout=POLL_TIMEOUT_S, allowed_updates=ALLOWED_UPDATES)
             else:
-                await updater.start_webhook(
-                    listen=webhook.listen,
-                    port=webhook.port,
-                    url_path=webhook.url_path,
-                    webhook_url=webhook.url,
+                server = WebhookServer(
+                    application, webhook.listen, webhook.port, webhook.url_path,
+                    webhook.secret_token,
+                )  # fmt: skip
+                await server.start()
+                await application.bot.set_webhook(
+                    webhook.url,
                     secret_token=webhook.secret_token,
                     allowed_updates=ALLOWED_UPDATES,
                 )
             await stop.wait()
         finally:
-            if updater.running:
+            if server is not None:
+                await server.stop()
+            if updater is not None and updater.running:
                 await updater.stop()
             if application.running:
                 await application.stop()

@@ -8,15 +8,17 @@ from sendbot.core.formatting import button_label, escape, markdown_to_html, spli
 from sendbot.core.messages import Button
 from sendbot.kb.loader import Entry
 
+RELATED_BUTTONS = 6  # entries list their related topics on purpose; show them all
 
-def render_entry(entry: Entry) -> str:
-    """An entry as Telegram HTML: title, answer, then its sources."""
-    sources = "; ".join(
-        f'<a href="{escape(s.url)}">{escape(s.title)}</a>' if s.url else escape(s.title)
+
+def render_entry(entry: Entry, sources_label: str = "Sources:") -> str:
+    """An entry as Telegram HTML: title, answer, then its sources one a line."""
+    sources = "\n".join(
+        f'• <a href="{escape(s.url)}">{escape(s.title)}</a>' if s.url else f"• {escape(s.title)}"
         for s in entry.sources
     )
     body = markdown_to_html(entry.body)
-    return f"<b>{escape(entry.title)}</b>\n\n{body}\n\n<i>Sources: {sources}</i>"
+    return f"<b>{escape(entry.title)}</b>\n\n{body}\n\n<i>{sources_label}</i>\n{sources}"
 
 
 async def show_entry(turn: Turn, entry_id: str) -> None:
@@ -26,10 +28,10 @@ async def show_entry(turn: Turn, entry_id: str) -> None:
     if entry is None:
         await stale_button(turn)
         return
-    related = [kb.entries[r] for r in entry.related if r in kb.entries][:3]
+    related = [kb.entries[r] for r in entry.related if r in kb.entries][:RELATED_BUTTONS]
     buttons = rows(Button(button_label(f"➡️ {r.title}"), f"e:{r.id}") for r in related)
     buttons.append([menu_button(turn)])
-    parts = split_message(render_entry(entry))
+    parts = split_message(render_entry(entry, turn.t("entry_sources")))
     for index, part in enumerate(parts):
         last = index == len(parts) - 1
         turn.reply(part, buttons if last else ())

@@ -9,8 +9,6 @@ from sendbot.core.flows.contact import show_contact
 from sendbot.core.flows.mycase import show_my_case
 from sendbot.core.flows.rights import show_privacy_notice
 
-NOT_BUILT: tuple[str, ...] = ()
-
 
 async def start(turn: Turn) -> None:
     """Welcome a parent, say a word on privacy and show the menu."""
@@ -60,9 +58,6 @@ async def menu_press(turn: Turn) -> None:
     }
     if choice in actions:
         await actions[choice](turn)
-    elif choice in NOT_BUILT:
-        feature = turn.t(f"feature_names.{choice}")
-        turn.say("not_built", [[menu_button(turn)]], feature=feature)
     else:
         await stale_button(turn)
 
