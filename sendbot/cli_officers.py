@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import getpass
 import io
 import sys
 from datetime import datetime
@@ -12,23 +11,9 @@ from typing import Any
 
 import click
 
-from sendbot.config import Settings
+from sendbot.cli_cases import _actor
 
 FEEDBACK_COLUMNS = ("reference", "received", "you_said", "we_did")
-
-
-def _settings(ctx: click.Context) -> Settings:
-    settings = ctx.find_root().obj
-    assert isinstance(settings, Settings)
-    return settings
-
-
-def _actor() -> str:
-    """Who ran the command, for the audit log."""
-    try:
-        return f"cli:{getpass.getuser()}"[:64]
-    except (KeyError, OSError):
-        return "cli"
 
 
 @click.group("officers")
@@ -52,14 +37,14 @@ def officers_invite(ctx: click.Context, role: str) -> None:
     SENDBOT_OFFICER_INVITE_DAYS days and is stored only as a keyed hash.
     """
     from sendbot.app import build_keyring
-    from sendbot.cli import run_async
+    from sendbot.cli import run_async, settings_from
     from sendbot.core import audit
     from sendbot.core.cases.timefmt import long_time
     from sendbot.core.escalation.officers import issue_invite
     from sendbot.storage.db import Database
     from sendbot.storage.models import utcnow
 
-    settings = _settings(ctx)
+    settings = settings_from(ctx)
 
     async def main() -> tuple[str, datetime]:
         keyring = build_keyring(settings, allow_key_file=True)
@@ -96,10 +81,10 @@ def officers_invite(ctx: click.Context, role: str) -> None:
 @click.pass_context
 def officers_list(ctx: click.Context, show_all: bool) -> None:
     """List officers: number, role, first name, joined, open tickets held."""
-    from sendbot.cli import run_async
+    from sendbot.cli import run_async, settings_from
     from sendbot.storage.db import Database
 
-    settings = _settings(ctx)
+    settings = settings_from(ctx)
 
     async def main() -> list[dict[str, Any]]:
         database = Database(settings.database_url)
@@ -137,12 +122,12 @@ def officers_list(ctx: click.Context, show_all: bool) -> None:
 def officers_remove(ctx: click.Context, number: int) -> None:
     """Stop an officer using the bot; their open tickets go back to unclaimed."""
     from sendbot.app import build_keyring
-    from sendbot.cli import run_async
+    from sendbot.cli import run_async, settings_from
     from sendbot.core import audit
     from sendbot.storage.db import Database
     from sendbot.storage.models import utcnow
 
-    settings = _settings(ctx)
+    settings = settings_from(ctx)
 
     async def main() -> int | None:
         keyring = build_keyring(settings, allow_key_file=True)
@@ -194,20 +179,12 @@ def feedback_export(ctx: click.Context, file: Path, since: Any, until: Any) -> N
     from datetime import UTC
 
     from sendbot.app import build_keyring
-    from sendbot.cli import run_async
+    from sendbot.cli import run_async, settings_from
     from sendbot.core import audit
     from sendbot.storage.db import Database
     from sendbot.storage.models import utcnow
 
-    settings = _settings(ctx)
-
-    def opened(keyring: Any, token: str | None) -> str:
-        if token is None:
-            return ""
-        try:
-            return str(keyring.decrypt(token))
-        except ValueError:
-            return ""
+    settings = settings_from(ctx)
 
     async def main() -> list[tuple[str, str, str, str]]:
         keyring = build_keyring(settings, allow_key_file=True, create=False)
@@ -233,8 +210,8 @@ def feedback_export(ctx: click.Context, file: Path, since: Any, until: Any) -> N
                     (
                         item.reference,
                         item.received_at.date().isoformat(),
-                        opened(keyring, item.text),
-                        opened(keyring, item.response),
+                        keyring.reveal(item.text) or "",
+                        keyring.reveal(item.response) or "",
                     )
                     for item in items
                     if item.text

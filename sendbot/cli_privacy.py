@@ -66,6 +66,7 @@ def register(cli: click.Group) -> None:
     async def _rotation(
         ctx: click.Context, batch: int, dry_run: bool
     ) -> tuple[RotationReport, str]:
+        """Rotate (or only count); the report, or a problem that stopped it."""
         from sendbot.core.privacy.keys import keyring_from_settings
         from sendbot.core.privacy.rotation import hashes_match, rotate_keys
         from sendbot.storage.db import Database

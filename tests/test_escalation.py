@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
 from sendbot.app import App, open_app
 from sendbot.config import Settings
@@ -496,6 +496,7 @@ async def test_a_case_is_shown_to_the_officer_only_through_a_consenting_ticket(
     assert "TS0001" in shared and "Maisie" not in shared
     case_reads = [s for _, a, s in await audit_actions(app) if a == "case.read"]
     assert case_reads and set(case_reads) == {"TS0001"}
+    assert len(case_reads) == 2  # once when the claim sent it, once for /ticket
     # The group summary never carries the case reference.
     sender = Sender()
     await deliver(app, sender)
@@ -667,3 +668,36 @@ async def test_two_simultaneous_sends_of_one_draft_make_one_ticket(both_app: App
     answers = sorted([text_of(first), text_of(second)], key=len)
     assert answers[0] == ESC["parent"]["already_sent"].format(reference=ticket.reference)
     assert ticket.reference in answers[1]
+
+
+async def test_the_feedback_queue_shows_the_newest_ten_of_however_many(app: App) -> None:
+    """More feedback than any page holds: the newest ten, newest first, and the full count."""
+    keyring = app.services.keyring
+    older = [
+        {
+            "reference": f"F-OLD{n:05d}",
+            "received_at": NOW - timedelta(days=400, minutes=n),
+            "text": None,
+            "anonymous": True,
+        }
+        for n in range(10_050)
+    ]
+    newest = [
+        {
+            "reference": f"F-NEW{n:03d}",
+            "received_at": NOW - timedelta(minutes=n),
+            "text": keyring.encrypt(f"recent remark number {n}"),
+            "anonymous": True,
+        }
+        for n in range(12)
+    ]
+    async with app.database.unit_of_work() as uow:
+        await uow.session.execute(insert(OfferFeedback), older + newest)
+    officer = await make_officer(app, "712")
+    queue = text_of(await officer.send("/feedback"))
+    assert f"({len(older) + len(newest)} in all)" in queue
+    shown = [f"F-NEW{n:03d}" for n in range(12) if f"F-NEW{n:03d}" in queue]
+    assert shown == [f"F-NEW{n:03d}" for n in range(10)]
+    assert queue.index("F-NEW000") < queue.index("F-NEW009")
+    assert "F-OLD" not in queue
+    assert ("officer:1", "feedback.list", "recent") in await audit_actions(app)

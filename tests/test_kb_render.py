@@ -9,6 +9,7 @@ markup. Hypothesis drives the Markdown -> HTML -> split pipeline on arbitrary te
 
 from __future__ import annotations
 
+import html
 import io
 import os
 import re
@@ -16,6 +17,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+import yaml
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
@@ -85,7 +87,8 @@ def check_telegram_html(text: str) -> str:
         assert char != ">", f"an unescaped '>' at {position}"
         position += 1
     assert not stack, f"tags left open: {stack}"
-    return visible_text(text, "HTML")  # the fake Bot API's own parse, which must agree
+    visible_text(text, "HTML")  # the fake Bot API's own check must accept it too
+    return html.unescape(TAG.sub("", text))
 
 
 def _check_start_tag(name: str, attributes: dict[str, str], stack: list[str]) -> None:
@@ -108,9 +111,9 @@ def squeeze(text: str) -> str:
     return "".join(text.split())
 
 
-def paragraphs(html: str) -> list[str]:
+def paragraphs(message: str) -> list[str]:
     """An HTML message's paragraphs."""
-    return [p.strip() for p in html.split("\n\n") if p.strip()]
+    return [p.strip() for p in message.split("\n\n") if p.strip()]
 
 
 def assert_split_at_paragraphs(whole: str, parts: list[str], limit: int) -> None:
@@ -159,7 +162,7 @@ def check_entry_messages(entry: Entry, kb: KnowledgeBase, calls: list[Call]) -> 
         assert units(seen) <= TELEGRAM_LIMIT, f"{entry.id}: {units(seen)} characters"
     assert shown[0].startswith(entry.title), f"{entry.id}: the title does not come first"
     whole = render_entry(entry)
-    assert squeeze("".join(shown)) == squeeze(visible_text(whole, "HTML")), entry.id
+    assert squeeze("".join(shown)) == squeeze(check_telegram_html(whole)), entry.id
     assert_split_at_paragraphs(whole, texts, TELEGRAM_LIMIT)
     assert all(not c.keyboard for c in calls[:-1]), f"{entry.id}: buttons before the last part"
     for source in entry.sources:
@@ -280,6 +283,10 @@ async def test_terminal_saves_files_and_hints_at_missing_buttons(
     shown = len(terminal.buttons)
     assert terminal.no_such_button(str(shown + 1)) and not terminal.no_such_button("1")
     assert not terminal.no_such_button("2015"), "a long number is a message, not a button"
+    terminal.buttons = terminal.buttons[:1]
+    assert terminal.button_hint().startswith("Type 1 to press a button")
+    terminal.buttons = terminal.buttons * 3
+    assert terminal.button_hint().startswith("Type a number from 1 to 3 to press a button")
 
 
 @pytest.mark.parametrize("limit", [400, 900, 1500, 2500])
@@ -291,8 +298,29 @@ def test_real_entries_split_cleanly_at_any_limit(council: str, limit: int) -> No
         seen = [check_telegram_html(part) for part in parts]
         assert all(units(part) <= limit for part in parts), entry.id
         assert all(s.strip() for s in seen), entry.id
-        assert squeeze("".join(seen)) == squeeze(visible_text(whole, "HTML")), entry.id
+        assert squeeze("".join(seen)) == squeeze(check_telegram_html(whole)), entry.id
         assert_split_at_paragraphs(whole, parts, limit)
+
+
+def sentences(node: object) -> list[str]:
+    """Every string in a messages.yaml tree."""
+    if isinstance(node, dict):
+        return [s for value in node.values() for s in sentences(value)]
+    if isinstance(node, list):
+        return [s for value in node for s in sentences(value)]
+    return [node] if isinstance(node, str) else []
+
+
+def test_every_sentence_of_the_bot_and_safeguarding_message_is_valid_telegram_html() -> None:
+    texts = sentences(yaml.safe_load((KNOWLEDGE / "messages.yaml").read_text(encoding="utf-8")))
+    assert len(texts) > 100
+    for council in COUNCILS[:-1]:
+        pack = load_knowledge(KNOWLEDGE, council).council
+        assert pack is not None
+        if pack.safeguarding_message:
+            texts.append(markdown_to_html(pack.safeguarding_message))
+    for text in texts:
+        check_telegram_html(text)
 
 
 def test_button_labels_are_cut_at_a_word() -> None:

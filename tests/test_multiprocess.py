@@ -30,7 +30,7 @@ CHATS = 500
 UPDATES_PER_CHAT = 10
 DUPLICATES = 0.05
 IN_FLIGHT = 48
-TIME_LIMIT_S = 240
+TIME_LIMIT_S = 300  # about 1 to 2 minutes on a 2-core machine; a hang fails, never blocks
 SECRET = "multiprocess-webhook-secret"
 # Ten steps, each answered differently from the one before, so a swap would show.
 SCRIPT = (

@@ -6,10 +6,14 @@ import csv
 import re
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
+
+from sqlalchemy import insert
 
 from sendbot.app import open_app
 from sendbot.config import Settings
+from sendbot.storage.models import OfferFeedback
 from tests.test_escalation import NOW, Clock, Person, escalate, text_of
 
 CODE = re.compile(r"^[2-9A-Z]{4}-[2-9A-Z]{4}-[2-9A-Z]{4}$")
@@ -82,3 +86,28 @@ async def test_feedback_export_writes_the_you_said_list(
     assert set(rows[0]) == {"reference", "received", "you_said", "we_did"}
     to_stdout = sendbot(cli_env(env_for_cli, settings), "feedback", "export")
     assert "More holiday clubs please" in to_stdout.stdout
+
+
+async def test_feedback_export_is_complete_however_long(
+    env_for_cli: dict[str, str], settings: Settings, tmp_path: Path
+) -> None:
+    """The published list holds every item, not only the first ten thousand."""
+    async with open_app(settings) as app:
+        keyring = app.services.keyring
+        items = [
+            {
+                "reference": f"F-X{n:05d}",
+                "received_at": NOW - timedelta(minutes=n),
+                "text": keyring.encrypt(f"remark {n}"),
+                "anonymous": True,
+            }
+            for n in range(10_005)
+        ]
+        async with app.database.unit_of_work() as uow:
+            await uow.session.execute(insert(OfferFeedback), items)
+    target = tmp_path / "you-said.csv"
+    result = sendbot(cli_env(env_for_cli, settings), "feedback", "export", str(target))
+    assert result.returncode == 0, result.stderr
+    rows = list(csv.DictReader(target.open(encoding="utf-8")))
+    assert len(rows) == len(items)
+    assert rows[0]["reference"] == "F-X10004" and rows[-1]["reference"] == "F-X00000"

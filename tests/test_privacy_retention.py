@@ -149,3 +149,23 @@ async def test_cli_purge_runs_once(
     result = await asyncio.to_thread(run_purge, env)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["knowledge_gaps"] == 1
+
+
+async def test_every_job_that_purges_gap_questions_keeps_them_as_long_as_configured(
+    settings: Settings,
+) -> None:
+    """A council keeping gap questions longer than 90 days: no job deletes them earlier."""
+    longer = settings.model_copy(update={"gap_days": 120})
+    async with open_app(longer) as app:
+        app.services.clock = Clock(NOW)
+        async with app.database.unit_of_work() as uow:
+            await uow.gaps.add("kept", "kept", "fallback", None, 0.0, at=NOW - 100 * DAY)
+            await uow.gaps.add("gone", "gone", "fallback", None, 0.0, at=NOW - 130 * DAY)
+        names = {"knowledge-gaps-purge", "retention-purge"}
+        jobs = [j for j in scheduled_jobs() if j.name in names]
+        assert {j.name for j in jobs} == names
+        for job in jobs:
+            await job.run(JobContext(app.services, app.database))
+        async with app.database.unit_of_work() as uow:
+            left = (await uow.session.execute(select(KnowledgeGap.question))).scalars().all()
+        assert left == ["kept"]

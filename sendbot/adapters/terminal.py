@@ -89,6 +89,12 @@ class TerminalChat:
         index = int(stripped) - 1
         return not (0 <= index < len(self.buttons) and self.buttons[index].data)
 
+    def button_hint(self) -> str:
+        """How to press one of the buttons shown."""
+        count = len(self.buttons)
+        numbers = "1" if count == 1 else f"a number from 1 to {count}"
+        return f"Type {numbers} to press a button, or type your message."
+
     async def send(self, line: str) -> list[Outbound]:
         """Send one line to the core, print and return the replies."""
         replies = await self.dialogue.handle(self.to_inbound(line))
@@ -158,10 +164,6 @@ class TerminalChat:
             if line.strip().lower() in ("/quit", "/exit"):
                 return
             if self.no_such_button(line):
-                count = len(self.buttons)
-                self.out.write(
-                    f"There is no button {line.strip()}. Type a number from 1 to {count}, "
-                    "or type your message.\n\n"
-                )
+                self.out.write(f"There is no button {line.strip()}. {self.button_hint()}\n\n")
                 continue
             await self.send(line)

@@ -77,9 +77,10 @@ async def _run_phase(
             steady = None
             if options.rate_per_s > 0 and options.rate_seconds > 0:
                 total = int(options.rate_per_s * options.rate_seconds)
-                # Enough chats that each has long finished its last update when its next is due.
+                # Chats in turn, each update a quarter of the run after the chat's previous
+                # one, so no update waits for its chat's previous answer.
                 steady_chats = [1_000_000 + n for n in range(max(1, total // 4))]
-                steady_plan = plan_conversations(factory, steady_chats, 4, rng=rng)
+                steady_plan = plan_conversations(factory, steady_chats, 4, shuffle=False)
                 steady = await driver.fixed_rate(steady_plan, options.rate_per_s)
             bots.check_alive()
             return Phase(closed, steady, bots.peak_rss_mb(), cpu)

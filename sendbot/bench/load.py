@@ -143,11 +143,13 @@ def plan_conversations(
     script: Sequence[str] = PARENT_SCRIPT,
     duplicates: float = 0.0,
     rng: random.Random | None = None,
+    shuffle: bool = True,
 ) -> list[Delivery]:
-    """Every chat's updates, chats interleaved in a shuffled order, some sent twice."""
+    """Every chat's updates, chats interleaved in a shuffled order (or in turn), some twice."""
     rng = rng or random.Random(1)
-    slots = [chat for chat in chat_ids for _ in range(updates_per_chat)]
-    rng.shuffle(slots)
+    slots = [chat for _ in range(updates_per_chat) for chat in chat_ids]
+    if shuffle:
+        rng.shuffle(slots)
     steps: dict[int, int] = {}
     plan = []
     for chat in slots:

@@ -71,16 +71,26 @@ class WebhookClient:
         return head.encode() + body
 
     async def post(self, update: dict[str, Any]) -> int:
-        """Deliver one update and wait for the answer; return the HTTP status."""
+        """Deliver one update and wait for the answer; return the HTTP status.
+
+        A kept-alive connection the server closed while idle fails at once: the request
+        is then sent again on a new connection, as Telegram would (a copy is harmless).
+        """
         request = self._request(update)
-        connection = self._idle.pop() if self._idle else await self._connect()
+        if self._idle:
+            connection = self._idle.pop()
+            try:
+                return await self._send(connection, request)
+            except (ConnectionError, asyncio.IncompleteReadError):
+                pass  # stale: try once more on a fresh connection
+        return await self._send(await self._connect(), request)
+
+    async def _send(self, connection: _Connection, request: bytes) -> int:
+        """Send on a connection, keeping it for reuse only if the exchange completed."""
         try:
             status = await connection.post(request)
-        except (ConnectionError, asyncio.IncompleteReadError, ValueError):
-            connection.close()
-            raise
         except BaseException:
-            connection.close()  # cancelled mid-request: the connection's state is unknown
+            connection.close()  # failed or cancelled mid-request: its state is unknown
             raise
         self._idle.append(connection)
         return status

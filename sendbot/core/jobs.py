@@ -60,10 +60,11 @@ async def deliver_outbox(context: JobContext) -> object:
 
 
 async def purge_knowledge_gaps(context: JobContext) -> object:
-    """Delete redacted knowledge-gap questions older than 90 days."""
+    """Delete redacted knowledge-gap questions older than SENDBOT_GAP_DAYS (90)."""
     from sendbot.core.gaps import purge_gaps
 
-    return await purge_gaps(context.database, context.services.clock())
+    services = context.services
+    return await purge_gaps(context.database, services.clock(), services.settings.gap_days)
 
 
 async def check_case_deadlines(context: JobContext) -> object:

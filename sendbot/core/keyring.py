@@ -71,6 +71,15 @@ class Keyring:
         except InvalidToken as error:
             raise ValueError("cannot decrypt: wrong key or damaged data") from error
 
+    def reveal(self, token: str | None) -> str | None:
+        """Decrypt a stored value; None if it was erased or no key can read it."""
+        if token is None:
+            return None
+        try:
+            return self.decrypt(token)
+        except ValueError:
+            return None
+
     def rotate(self, token: str) -> str:
         """Re-encrypt a token under the newest key."""
         try:

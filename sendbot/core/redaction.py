@@ -13,6 +13,7 @@ child's name in it is not.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Collection
 
@@ -122,6 +123,7 @@ def _phone_like(text: str) -> str:
 
 
 def _is_known(word: str, known: Collection[str]) -> bool:
+    """Whether a word (or its form without 's or apostrophes) is an ordinary word."""
     low = word.lower().replace("’", "'")
     forms = {low, low.removesuffix("'s"), low.replace("'", "")}
     return any(form in COMMON_WORDS or form in known for form in forms)
@@ -173,6 +175,19 @@ def _known_names(text: str, names: Collection[str]) -> str:
     return re.sub(rf"(?<![\w])(?:{pattern})(?![\w])", NAME, text, flags=re.IGNORECASE)
 
 
+@functools.lru_cache(maxsize=8)
+def _lowered_set(words: frozenset[str]) -> frozenset[str]:
+    """A word set in lower case, made once per set (such as the knowledge base's words)."""
+    return frozenset(word.lower() for word in words)
+
+
+def _lowered(words: Collection[str]) -> Collection[str]:
+    """Known words in lower case; a frozenset (the usual vocabulary) is lowered only once."""
+    if isinstance(words, frozenset):
+        return _lowered_set(words)
+    return {word.lower() for word in words}
+
+
 def redact(text: str, known_words: Collection[str] = (), names: Collection[str] = ()) -> str:
     """Text with personal data replaced by placeholders such as [name] or [phone].
 
@@ -199,6 +214,5 @@ def redact(text: str, known_words: Collection[str] = (), names: Collection[str] 
     text = _WORD_DATE.sub(DATE, text)
     text = _BIRTH_YEAR.sub(lambda m: f"{m.group('cue')}{m.group('sep') or ' '}{DATE}", text)
     text = _LONG_NUMBER.sub(NUMBER, text)
-    known = {w.lower() for w in known_words}
-    text = _names(text, known)
+    text = _names(text, _lowered(known_words))
     return re.sub(r"\s+", " ", text).strip()

@@ -93,8 +93,8 @@ class Tuning:
     w_pairs: float = 0.2
     w_fuzzy: float = 0.1
     fuzzy_top: int = 5
-    answer_threshold: float = 0.55
-    clarify_threshold: float = 0.451
+    answer_threshold: float = 0.6375
+    clarify_threshold: float = 0.499
     answer_margin: float = 0.08
     # Weight of a question word the knowledge base never uses, as a share of the
     # rarest known word's weight: unknown words make a question less likely in scope.

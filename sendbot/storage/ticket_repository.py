@@ -34,8 +34,8 @@ T = TypeVar("T")
 class Decrypter(Protocol):
     """Anything that turns the keyring's ciphertext back into text."""
 
-    def decrypt(self, token: str) -> str:
-        """Decrypt one token."""
+    def reveal(self, token: str | None) -> str | None:
+        """Decrypt a stored value; None if it was erased or cannot be read."""
 
 
 def ticket_outbox_prefix(ticket_id: int) -> str:
@@ -87,15 +87,6 @@ class ParentTicket:
     case_reference: str | None
     messages: list[ParentMessage] = field(default_factory=list)
     accesses: list[OfficerAccess] = field(default_factory=list)
-
-
-def _open(token: str | None, keys: Decrypter) -> str | None:
-    if token is None:
-        return None
-    try:
-        return keys.decrypt(token)
-    except ValueError:
-        return None
 
 
 class TicketRepository:
@@ -349,15 +340,29 @@ class TicketRepository:
         return feedback
 
     async def feedback(
-        self, since: datetime | None = None, until: datetime | None = None, limit: int = 10_000
+        self, since: datetime | None = None, until: datetime | None = None
     ) -> list[OfferFeedback]:
-        """Local Offer feedback, oldest first."""
+        """Every piece of Local Offer feedback in a period, oldest first (for the export)."""
         query = select(OfferFeedback).order_by(OfferFeedback.received_at, OfferFeedback.id)
         if since is not None:
             query = query.where(OfferFeedback.received_at >= since)
         if until is not None:
             query = query.where(OfferFeedback.received_at < until)
-        return list((await self.session.execute(query.limit(limit))).scalars())
+        return list((await self.session.execute(query)).scalars())
+
+    async def latest_feedback(self, limit: int) -> list[OfferFeedback]:
+        """The newest Local Offer feedback, newest first."""
+        query = (
+            select(OfferFeedback)
+            .order_by(OfferFeedback.received_at.desc(), OfferFeedback.id.desc())
+            .limit(limit)
+        )
+        return list((await self.session.execute(query)).scalars())
+
+    async def feedback_count(self) -> int:
+        """How many pieces of Local Offer feedback are held."""
+        query = select(func.count()).select_from(OfferFeedback)
+        return int((await self.session.execute(query)).scalar_one())
 
     async def feedback_by_reference(self, reference: str) -> OfferFeedback | None:
         """One piece of feedback by reference."""
@@ -376,61 +381,71 @@ class TicketRepository:
         if not tickets:
             return []
         officers = {o.id: o for o in await self.officers(active_only=False)}
-        found: list[ParentTicket] = []
-        for ticket in tickets:
-            messages = await self.messages(ticket.id)
-            delivery = await self.deliveries([m.outbox_key for m in messages if m.outbox_key])
-            audit = (
-                (
-                    await self.session.execute(
-                        select(AuditRecord)
-                        .where(
-                            AuditRecord.subject_type == "ticket",
-                            AuditRecord.subject_id == ticket.reference,
-                            AuditRecord.actor.like("officer:%"),
-                        )
-                        .order_by(AuditRecord.id)
-                    )
-                )
-                .scalars()
-                .all()
+        by_ticket: dict[int, list[TicketMessage]] = {t.id: [] for t in tickets}
+        query = (
+            select(TicketMessage)
+            .where(TicketMessage.ticket_id.in_(list(by_ticket)))
+            .order_by(TicketMessage.at, TicketMessage.id)
+        )
+        for row in (await self.session.execute(query)).scalars():
+            by_ticket[row.ticket_id].append(row)
+        delivery = await self.deliveries(
+            [m.outbox_key for found in by_ticket.values() for m in found if m.outbox_key]
+        )
+        by_reference: dict[str, list[AuditRecord]] = {t.reference: [] for t in tickets}
+        query_audit = (
+            select(AuditRecord)
+            .where(
+                AuditRecord.subject_type == "ticket",
+                AuditRecord.subject_id.in_(list(by_reference)),
+                AuditRecord.actor.like("officer:%"),
             )
-            found.append(
-                ParentTicket(
-                    reference=ticket.reference,
-                    kind=ticket.kind,
-                    status=ticket.status,
-                    created_at=ticket.created_at,
-                    due_at=ticket.due_at,
-                    closed_at=ticket.closed_at,
-                    rating=ticket.rating,
-                    text=_open(ticket.body, keys),
-                    case_reference=_open(ticket.case_ref, keys),
-                    messages=[
-                        ParentMessage(
-                            at=m.at,
-                            author=m.author,
-                            officer_name=_officer_field(officers, m.officer_id, "name"),
-                            officer_role=_officer_field(officers, m.officer_id, "role"),
-                            text=_open(m.body, keys),
-                            entry_id=m.entry_id,
-                            delivery=delivery.get(m.outbox_key) if m.outbox_key else None,
-                        )
-                        for m in messages
-                    ],
-                    accesses=[
-                        OfficerAccess(
-                            at=record.at,
-                            officer_id=_actor_id(record.actor),
-                            officer_name=_officer_field(officers, _actor_id(record.actor), "name"),
-                            officer_role=_officer_field(officers, _actor_id(record.actor), "role"),
-                            action=record.action,
-                        )
-                        for record in audit
-                    ],
-                )
+            .order_by(AuditRecord.id)
+        )
+        for record in (await self.session.execute(query_audit)).scalars():
+            by_reference[record.subject_id].append(record)
+
+        def access(record: AuditRecord) -> OfficerAccess:
+            """One audited officer read or action, with who did it."""
+            officer_id = _actor_id(record.actor)
+            officer = officers.get(officer_id) if officer_id is not None else None
+            return OfficerAccess(
+                at=record.at,
+                officer_id=officer_id,
+                officer_name=officer.name if officer else None,
+                officer_role=officer.role if officer else None,
+                action=record.action,
             )
-        return found
+
+        def message(m: TicketMessage) -> ParentMessage:
+            """One message on the ticket, decrypted for the parent."""
+            officer = officers.get(m.officer_id) if m.officer_id is not None else None
+            return ParentMessage(
+                at=m.at,
+                author=m.author,
+                officer_name=officer.name if officer else None,
+                officer_role=officer.role if officer else None,
+                text=keys.reveal(m.body),
+                entry_id=m.entry_id,
+                delivery=delivery.get(m.outbox_key) if m.outbox_key else None,
+            )
+
+        return [
+            ParentTicket(
+                reference=ticket.reference,
+                kind=ticket.kind,
+                status=ticket.status,
+                created_at=ticket.created_at,
+                due_at=ticket.due_at,
+                closed_at=ticket.closed_at,
+                rating=ticket.rating,
+                text=keys.reveal(ticket.body),
+                case_reference=keys.reveal(ticket.case_ref),
+                messages=[message(m) for m in by_ticket[ticket.id]],
+                accesses=[access(r) for r in by_reference[ticket.reference]],
+            )
+            for ticket in tickets
+        ]
 
     async def strip_parent_content(self, chat_key: str, at: datetime | None = None) -> int:
         """Erase the content of a parent's tickets, keeping the rows (and so the counts).
@@ -439,8 +454,9 @@ class TicketRepository:
         outbox copies of the tickets' messages are deleted. Returns how many tickets.
         """
         tickets = await self.parent_tickets(chat_key)
+        erased_at = at or utcnow()
         for ticket in tickets:
-            await self._strip(ticket, at or utcnow())
+            await self._strip(ticket, erased_at)
             ticket.parent_key = None
         await self.session.flush()
         return len(tickets)
@@ -453,8 +469,9 @@ class TicketRepository:
             Ticket.content_erased_at.is_(None),
         )
         tickets = list((await self.session.execute(self._skip_locked(query))).scalars())
+        erased_at = at or utcnow()
         for ticket in tickets:
-            await self._strip(ticket, at or utcnow())
+            await self._strip(ticket, erased_at)
         await self.session.flush()
         return len(tickets)
 
@@ -501,9 +518,3 @@ def _actor_id(actor: str) -> int | None:
     """The officer id in an audit actor such as 'officer:12'."""
     _, _, number = actor.partition(":")
     return int(number) if number.isdigit() else None
-
-
-def _officer_field(officers: dict[int, Officer], officer_id: int | None, name: str) -> str | None:
-    """One field of an officer, if known."""
-    officer = officers.get(officer_id) if officer_id is not None else None
-    return getattr(officer, name) if officer is not None else None

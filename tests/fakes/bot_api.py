@@ -9,7 +9,6 @@ method call as Telegram would, including its checks of HTML, lengths and button 
 from __future__ import annotations
 
 import asyncio
-import html
 import itertools
 import json
 import time
@@ -115,7 +114,7 @@ def visible_text(text: str, parse_mode: str | None) -> str:
     checker.close()
     if checker.stack:
         raise ApiError(400, "Bad Request: can't parse entities: unclosed tag")
-    return html.unescape("".join(checker.text))
+    return "".join(checker.text)  # convert_charrefs already decoded the entities
 
 
 def _check_keyboard(markup: Any) -> None:

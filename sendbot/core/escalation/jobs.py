@@ -10,14 +10,8 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 
 from sendbot.core.cases.timefmt import LONDON
-from sendbot.core.escalation.tickets import (
-    age,
-    internal_name,
-    kind_name,
-    to_group,
-    to_officer,
-    when,
-)
+from sendbot.core.escalation.officers import holder_name
+from sendbot.core.escalation.tickets import age, kind_name, to_group, to_officer, when
 from sendbot.core.jobs import Job, JobContext
 from sendbot.core.messages import Button, Outbound
 from sendbot.core.outbox import enqueue
@@ -91,9 +85,7 @@ async def send_overdue_digest(database: Database, services: Services, now: datet
                     kind=kind_name(services, ticket.kind),
                     due=when(ticket.due_at),
                     late=age(services, ticket.due_at, now),
-                    holder=internal_name(services, holder)
-                    if holder
-                    else texts.get("escalation.officer.unclaimed"),
+                    holder=holder_name(services, holder),
                 )
             )
         message = Outbound(html="\n".join(lines))

@@ -99,6 +99,13 @@ def internal_name(services: Services, officer: Officer | None) -> str:
     return f"{label} (#{officer.id})"
 
 
+def holder_name(services: Services, holder: Officer | None) -> str:
+    """Who holds a ticket, as officers see it, or that nobody does yet."""
+    if holder is None:
+        return services.texts.get("escalation.officer.unclaimed")
+    return internal_name(services, holder)
+
+
 def may_open(officer: Officer, ticket: Ticket) -> bool:
     """Whether an officer may read a ticket's content: the one holding it, or a lead."""
     return officer.role == "lead" or ticket.officer_id == officer.id

@@ -16,14 +16,20 @@ from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
 
-from sendbot.core.cases.status import child_name
 from sendbot.core.cases.timefmt import long_time
-from sendbot.core.escalation.officers import internal_name, may_open, record, shown_name
+from sendbot.core.escalation.officers import (
+    holder_name,
+    internal_name,
+    may_open,
+    record,
+    shown_name,
+)
 from sendbot.core.escalation.references import new_reference
 from sendbot.core.escalation.sla import due_at, half_time
 from sendbot.core.formatting import escape
 from sendbot.core.messages import Button, Outbound
 from sendbot.core.outbox import enqueue
+from sendbot.core.privacy.names import linked_child_names
 from sendbot.core.redaction import redact
 from sendbot.core.services import Services
 from sendbot.storage.models import Conversation, OfferFeedback, Officer, Ticket, TicketMessage
@@ -82,13 +88,9 @@ def age(services: Services, since: datetime, now: datetime) -> str:
     return texts.get("escalation.age.days", n=minutes // (24 * 60))
 
 
-async def parent_names(uow: UnitOfWork, services: Services, chat_key: str | None) -> list[str]:
-    """The first names of the children linked to a chat, to redact them."""
-    if not chat_key:
-        return []
-    cases = await uow.cases.linked_cases(chat_key)
-    names = [child_name(services.keyring, services.texts, case) for case in cases]
-    return [n for n in names if n and n != services.texts.get("cases.your_child")]
+async def _child_names(uow: UnitOfWork, services: Services, chat_key: str | None) -> list[str]:
+    """The first names of the children linked to a chat (none once it was erased)."""
+    return await linked_child_names(uow, services.keyring, chat_key) if chat_key else []
 
 
 def excerpt(services: Services, text: str, names: Sequence[str]) -> str:
@@ -101,12 +103,8 @@ def excerpt(services: Services, text: str, names: Sequence[str]) -> str:
 
 def open_text(services: Services, token: str | None) -> str:
     """Decrypt stored text; a neutral phrase if it was erased or cannot be read."""
-    if token is None:
-        return services.texts.get("escalation.erased")
-    try:
-        return services.keyring.decrypt(token)
-    except ValueError:
-        return services.texts.get("escalation.erased")
+    text = services.keyring.reveal(token)
+    return services.texts.get("escalation.erased") if text is None else text
 
 
 # Deliveries, all through the outbox.
@@ -193,7 +191,7 @@ def group_summary(services: Services, ticket: Ticket, text: str, names: Sequence
 
 async def claimed_summary(uow: UnitOfWork, services: Services, ticket: Ticket) -> str:
     """The group summary of a ticket again, without its Claim button (for the edit)."""
-    names = await parent_names(uow, services, ticket.parent_key)
+    names = await _child_names(uow, services, ticket.parent_key)
     return group_summary(services, ticket, open_text(services, ticket.body), names).html
 
 
@@ -208,7 +206,8 @@ async def officer_view(uow: UnitOfWork, services: Services, ticket: Ticket) -> s
     """Everything an officer holding a ticket may read: its text, case if shared, messages."""
     texts = services.texts
     now = services.clock()
-    holder = await uow.tickets.officer(ticket.officer_id) if ticket.officer_id else None
+    officers = {o.id: o for o in await uow.tickets.officers(active_only=False)}
+    holder = officers.get(ticket.officer_id) if ticket.officer_id else None
     lines = [
         texts.get(
             "escalation.officer.view_head",
@@ -217,9 +216,7 @@ async def officer_view(uow: UnitOfWork, services: Services, ticket: Ticket) -> s
             received=when(ticket.created_at),
             age=age(services, ticket.created_at, now),
             due=when(ticket.due_at),
-            holder=internal_name(services, holder)
-            if holder
-            else texts.get("escalation.officer.unclaimed"),
+            holder=holder_name(services, holder),
         )
     ]
     if ticket.due_at <= now and ticket.status != "closed":
@@ -238,7 +235,6 @@ async def officer_view(uow: UnitOfWork, services: Services, ticket: Ticket) -> s
     lines.append(escape(open_text(services, ticket.body)))
     messages = await uow.tickets.messages(ticket.id)
     delivery = await uow.tickets.deliveries([m.outbox_key for m in messages if m.outbox_key])
-    officers = {o.id: o for o in await uow.tickets.officers(active_only=False)}
     for message in messages:
         if message.author == "parent":
             head = texts.get("escalation.officer.from_parent", at=when(message.at))
@@ -321,9 +317,9 @@ async def submit(
         if again is None:
             raise
         return again, False
+    names = await _child_names(uow, services, conversation.chat_key)
     if draft.kind == "offer":
-        await _feedback(uow, services, conversation.chat_key, draft.text, ticket.id)
-    names = await parent_names(uow, services, conversation.chat_key)
+        await _feedback(uow, services, draft.text, names, ticket.id)
     await to_group(uow, services, ticket, group_summary(services, ticket, draft.text, names), "new")
     return ticket, True
 
@@ -332,14 +328,18 @@ async def submit_anonymous_feedback(
     uow: UnitOfWork, services: Services, chat_key: str, text: str
 ) -> OfferFeedback:
     """Save Local Offer feedback with no link to the parent; it joins the feedback queue."""
-    return await _feedback(uow, services, chat_key, text, None)
+    names = await _child_names(uow, services, chat_key)
+    return await _feedback(uow, services, text, names, None)
 
 
 async def _feedback(
-    uow: UnitOfWork, services: Services, chat_key: str, text: str, ticket_id: int | None
+    uow: UnitOfWork,
+    services: Services,
+    text: str,
+    names: Sequence[str],
+    ticket_id: int | None,
 ) -> OfferFeedback:
     """Store feedback redacted and encrypted (the names of linked children removed too)."""
-    names = await parent_names(uow, services, chat_key)
     redacted = redact(text, services.retriever.known_words(), names=names)
     return await uow.tickets.add_feedback(
         OfferFeedback(
@@ -382,6 +382,13 @@ async def send_full_text(
     await to_officer(
         uow, services, ticket.id, officer, message, f"{key}:{services.clock().isoformat()}"
     )
+    await record_read(uow, services, officer, ticket)
+
+
+async def record_read(
+    uow: UnitOfWork, services: Services, officer: Officer, ticket: Ticket
+) -> None:
+    """Audit an officer's read of a ticket's full view, and of the case it shares."""
     await record(uow, services, officer, "ticket.read", ticket.reference)
     if ticket.case_ref:
         await record(

@@ -39,6 +39,7 @@ MAX_SHARED_CASES = 3
 
 
 def _chat_key(turn: Turn) -> str:
+    """The keyed hash naming this chat, which scopes every ticket lookup."""
     return turn.conversation.chat_key
 
 
@@ -204,6 +205,14 @@ def _draft_for(turn: Turn, token: str) -> dict[str, object] | None:
     return data
 
 
+async def _open_draft(turn: Turn, token: str) -> dict[str, object] | None:
+    """The draft a consent-screen button belongs to; else answer the press and give None."""
+    data = _draft_for(turn, token)
+    if data is None and not await _already_sent(turn, token):
+        await stale_button(turn)
+    return data
+
+
 async def _already_sent(turn: Turn, token: str) -> bool:
     """Answer a Send or toggle for a draft that was submitted already; True if it was."""
     ticket = await turn.uow.tickets.by_draft_token(token)
@@ -215,10 +224,8 @@ async def _already_sent(turn: Turn, token: str) -> bool:
 
 async def toggle_case(turn: Turn, token: str, case_text: str) -> None:
     """Tick or untick sharing one linked case's reference."""
-    data = _draft_for(turn, token)
+    data = await _open_draft(turn, token)
     if data is None:
-        if not await _already_sent(turn, token):
-            await stale_button(turn)
         return
     case_id = int(case_text) if case_text.isdigit() else None
     case = await turn.uow.cases.linked_case(_chat_key(turn), case_id) if case_id else None
@@ -230,10 +237,8 @@ async def toggle_case(turn: Turn, token: str, case_text: str) -> None:
 
 async def toggle_reply(turn: Turn, token: str) -> None:
     """Tick or untick 'I'd like a reply' on Local Offer feedback."""
-    data = _draft_for(turn, token)
+    data = await _open_draft(turn, token)
     if data is None:
-        if not await _already_sent(turn, token):
-            await stale_button(turn)
         return
     data["reply"] = not data.get("reply")
     turn.set_state(STATE_CONFIRM, **data)
@@ -269,7 +274,7 @@ async def send_press(turn: Turn, token: str) -> None:
     ticket, _ = await submit(turn.uow, services, turn.conversation, draft)
     turn.say(
         "escalation.parent.acknowledged",
-        [list(row) for row in parent_buttons(services, ticket)] + [[menu_button(turn)]],
+        [*parent_buttons(services, ticket), [menu_button(turn)]],
         reference=ticket.reference,
         due=when(ticket.due_at),
     )
@@ -277,10 +282,8 @@ async def send_press(turn: Turn, token: str) -> None:
 
 async def change_press(turn: Turn, token: str) -> None:
     """Change the text: ask for it again, keeping the kind and the draft."""
-    data = _draft_for(turn, token)
+    data = await _open_draft(turn, token)
     if data is None:
-        if not await _already_sent(turn, token):
-            await stale_button(turn)
         return
     turn.set_state(STATE_TEXT, kind=data["kind"], token=token)
     turn.say(
@@ -322,8 +325,9 @@ async def view_ticket(turn: Turn, reference: str) -> None:
     turn.set_state("idle")
     services = turn.services
     officers = {o.id: o for o in await turn.uow.tickets.officers(active_only=False)}
+    messages = await turn.uow.tickets.messages(ticket.id)
     shown: list[tuple[str, str, str]] = []
-    for message in await turn.uow.tickets.messages(ticket.id):
+    for message in messages:
         if message.author == "parent":
             head = turn.t("escalation.parent.you")
         else:
@@ -339,16 +343,10 @@ async def view_ticket(turn: Turn, reference: str) -> None:
         buttons.extend(list(row) for row in parent_buttons(services, ticket))
     elif ticket.rating is None:
         buttons.extend(list(row) for row in rating_buttons(services, ticket))
-    for message in await turn.uow.tickets.messages(ticket.id):
-        if message.entry_id and services.kb.get(message.entry_id):
-            buttons.append(
-                [
-                    Button(
-                        button_label(services.kb.entries[message.entry_id].title),
-                        f"e:{message.entry_id}",
-                    )
-                ]
-            )
+    for message in messages:
+        entry = services.kb.get(message.entry_id) if message.entry_id else None
+        if entry is not None:
+            buttons.append([Button(button_label(entry.title), f"e:{message.entry_id}")])
     buttons.append([menu_button(turn)])
     turn.reply(thread_text(turn, ticket, shown), buttons)
 
@@ -385,7 +383,7 @@ async def add_entered(turn: Turn) -> None:
 async def add_to(turn: Turn, ticket: Ticket) -> None:
     """Add the turn's text to a ticket and say so."""
     await parent_message(turn.uow, turn.services, ticket, turn.text)
-    buttons = [list(row) for row in parent_buttons(turn.services, ticket)] + [[menu_button(turn)]]
+    buttons = [*parent_buttons(turn.services, ticket), [menu_button(turn)]]
     turn.say("escalation.parent.added", buttons, reference=ticket.reference)
 
 
@@ -403,7 +401,7 @@ async def close_press(turn: Turn, reference: str) -> None:
         return
     turn.say(
         "escalation.parent.closed_rate",
-        [list(row) for row in rating_buttons(turn.services, ticket)],
+        rating_buttons(turn.services, ticket),
         reference=ticket.reference,
     )
 

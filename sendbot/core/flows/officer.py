@@ -8,16 +8,13 @@ Every read of a ticket's content and every action is written to the audit log.
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Awaitable, Callable
 
 from sendbot.core.dialogue import Handler, Router, Turn
 from sendbot.core.escalation import tickets as ticketing
-from sendbot.core.escalation.officers import (
-    internal_name,
-    join,
-    officer_for,
-    record,
-)
+from sendbot.core.escalation.officers import holder_name, internal_name, join, officer_for, record
 from sendbot.core.escalation.references import find_reference, read_reference
 from sendbot.core.escalation.tickets import age, kind_name, open_text, visible_ticket, when
 from sendbot.core.flows.contact import parent_reply_to
@@ -28,6 +25,9 @@ from sendbot.storage.models import Officer
 STATE_NAME = "officer_name"
 NAME_PATTERN = re.compile(r"^[^\W\d_][^\W\d_' -]*(?:['’ -][^\W\d_]+)*$")
 LIST_LIMIT = 30
+FEEDBACK_LIMIT = 10
+
+OfficerHandler = Callable[[Turn, Officer], Awaitable[None]]
 
 
 async def _officer(turn: Turn, private: bool = True) -> Officer | None:
@@ -35,6 +35,23 @@ async def _officer(turn: Turn, private: bool = True) -> Officer | None:
     if private and not turn.inbound.private:
         return None
     return await officer_for(turn.uow, turn.services.keyring, turn.inbound)
+
+
+def officers_only(lead: bool = False) -> Callable[[OfficerHandler], Handler]:
+    """Let only an active officer (or lead) in private run a command; others: unknown command."""
+
+    def decorate(handler: OfficerHandler) -> Handler:
+        @functools.wraps(handler)
+        async def guarded(turn: Turn) -> None:
+            officer = await _officer(turn)
+            if officer is None or (lead and officer.role != "lead"):
+                await unknown_command(turn)
+                return
+            await handler(turn, officer)
+
+        return guarded
+
+    return decorate
 
 
 def _split(argument: str) -> tuple[str | None, str]:
@@ -76,12 +93,9 @@ async def name_entered(turn: Turn) -> None:
     turn.say("escalation.officer.name_saved", name=name)
 
 
-async def tickets_command(turn: Turn) -> None:
+@officers_only()
+async def tickets_command(turn: Turn, officer: Officer) -> None:
     """/tickets: open tickets by due date: unclaimed and your own (a lead: all)."""
-    officer = await _officer(turn)
-    if officer is None:
-        await unknown_command(turn)
-        return
     services = turn.services
     tickets = await turn.uow.tickets.visible_open(officer)
     await record(
@@ -116,9 +130,7 @@ async def tickets_command(turn: Turn) -> None:
                 kind=kind_name(services, ticket.kind),
                 age=age(services, ticket.created_at, now),
                 due=when(ticket.due_at),
-                holder=internal_name(services, holder)
-                if holder
-                else turn.t("escalation.officer.unclaimed"),
+                holder=holder_name(services, holder),
             )
             + overdue
         )
@@ -145,12 +157,9 @@ async def tickets_command(turn: Turn) -> None:
     turn.reply("\n".join(lines), buttons)
 
 
-async def ticket_command(turn: Turn) -> None:
+@officers_only()
+async def ticket_command(turn: Turn, officer: Officer) -> None:
     """/ticket REF: the full ticket, for the officer holding it or a lead."""
-    officer = await _officer(turn)
-    if officer is None:
-        await unknown_command(turn)
-        return
     reference, _ = _split(turn.inbound.argument)
     await _show(turn, officer, reference)
 
@@ -162,28 +171,15 @@ async def _show(turn: Turn, officer: Officer, reference: str | None) -> None:
         turn.say("escalation.officer.not_yours")
         return
     html = await ticketing.officer_view(turn.uow, turn.services, ticket)
-    await record(turn.uow, turn.services, officer, "ticket.read", ticket.reference)
-    if ticket.case_ref:
-        await record(
-            turn.uow,
-            turn.services,
-            officer,
-            "case.read",
-            open_text(turn.services, ticket.case_ref),
-            subject_type="case",
-            ticket=ticket.reference,
-        )
+    await ticketing.record_read(turn.uow, turn.services, officer, ticket)
     turn.reply(
         html, ticketing.officer_buttons(turn.services, ticket) if ticket.status != "closed" else ()
     )
 
 
-async def claim_command(turn: Turn) -> None:
+@officers_only()
+async def claim_command(turn: Turn, officer: Officer) -> None:
     """/claim REF: take an unclaimed ticket."""
-    officer = await _officer(turn)
-    if officer is None:
-        await unknown_command(turn)
-        return
     reference, _ = _split(turn.inbound.argument)
     await _claim(turn, officer, reference)
 
@@ -218,12 +214,9 @@ async def _claim(turn: Turn, officer: Officer, reference: str | None) -> None:
         )
 
 
-async def reply_command(turn: Turn) -> None:
+@officers_only()
+async def reply_command(turn: Turn, officer: Officer) -> None:
     """/reply REF text: send a reply to the parent."""
-    officer = await _officer(turn)
-    if officer is None:
-        await unknown_command(turn)
-        return
     reference, text = _split(turn.inbound.argument)
     await _reply(turn, officer, reference, text)
 
@@ -250,12 +243,9 @@ async def _reply(turn: Turn, officer: Officer, reference: str | None, text: str)
         turn.say("escalation.officer.reply_queued", reference=ticket.reference)
 
 
-async def attach_command(turn: Turn) -> None:
+@officers_only()
+async def attach_command(turn: Turn, officer: Officer) -> None:
     """/attach REF ENTRY-ID: send the parent a knowledge entry."""
-    officer = await _officer(turn)
-    if officer is None:
-        await unknown_command(turn)
-        return
     reference, entry_id = _split(turn.inbound.argument)
     ticket = await visible_ticket(turn.uow, officer, reference)
     if ticket is None:
@@ -276,17 +266,15 @@ async def attach_command(turn: Turn) -> None:
     turn.say("escalation.officer.attach_queued", reference=ticket.reference, title=entry.title)
 
 
-async def close_command(turn: Turn) -> None:
+@officers_only()
+async def close_command(turn: Turn, officer: Officer) -> None:
     """/close REF: close a ticket; the parent is told and asked to rate the help."""
-    officer = await _officer(turn)
-    if officer is None:
-        await unknown_command(turn)
-        return
     reference, _ = _split(turn.inbound.argument)
     await _close(turn, officer, reference)
 
 
 async def _close(turn: Turn, officer: Officer, reference: str | None) -> None:
+    """Close a ticket this officer holds (or a lead may open), or say why not."""
     ticket = await visible_ticket(turn.uow, officer, reference)
     if ticket is None:
         turn.say("escalation.officer.not_yours")
@@ -297,12 +285,9 @@ async def _close(turn: Turn, officer: Officer, reference: str | None) -> None:
         turn.say("escalation.officer.already_closed", reference=ticket.reference)
 
 
-async def reassign_command(turn: Turn) -> None:
+@officers_only(lead=True)
+async def reassign_command(turn: Turn, officer: Officer) -> None:
     """/reassign REF OFFICER-NUMBER: a lead hands a ticket to another officer."""
-    officer = await _officer(turn)
-    if officer is None or officer.role != "lead":
-        await unknown_command(turn)
-        return
     reference, rest = _split(turn.inbound.argument)
     number = rest.lstrip("#").strip()
     target = await turn.uow.tickets.officer(int(number)) if number.isdigit() else None
@@ -323,12 +308,9 @@ async def reassign_command(turn: Turn) -> None:
         turn.say("escalation.officer.already_closed", reference=ticket.reference)
 
 
-async def officers_command(turn: Turn) -> None:
+@officers_only(lead=True)
+async def officers_command(turn: Turn, officer: Officer) -> None:
     """/officers: a lead sees every active officer's number, role and name."""
-    officer = await _officer(turn)
-    if officer is None or officer.role != "lead":
-        await unknown_command(turn)
-        return
     lines = [turn.t("escalation.officer.officers_head")]
     for other in await turn.uow.tickets.officers():
         lines.append(
@@ -342,15 +324,11 @@ async def officers_command(turn: Turn) -> None:
     turn.reply("\n".join(lines))
 
 
-async def feedback_command(turn: Turn) -> None:
+@officers_only()
+async def feedback_command(turn: Turn, officer: Officer) -> None:
     """/feedback: the latest Local Offer feedback (redacted), its own queue."""
-    officer = await _officer(turn)
-    if officer is None:
-        await unknown_command(turn)
-        return
     services = turn.services
-    items = await turn.uow.tickets.feedback()
-    recent = items[-10:]
+    recent = await turn.uow.tickets.latest_feedback(FEEDBACK_LIMIT)
     await record(
         turn.uow,
         services,
@@ -363,8 +341,9 @@ async def feedback_command(turn: Turn) -> None:
     if not recent:
         turn.say("escalation.officer.no_feedback")
         return
-    lines = [turn.t("escalation.officer.feedback_head", count=len(items))]
-    for item in reversed(recent):
+    total = await turn.uow.tickets.feedback_count()
+    lines = [turn.t("escalation.officer.feedback_head", count=total)]
+    for item in recent:
         lines.append(
             turn.t(
                 "escalation.officer.feedback_line",
@@ -378,12 +357,9 @@ async def feedback_command(turn: Turn) -> None:
     turn.reply("\n\n".join(lines))
 
 
-async def wedid_command(turn: Turn) -> None:
+@officers_only()
+async def wedid_command(turn: Turn, officer: Officer) -> None:
     """/wedid F-REF text: record what the council did about a piece of feedback."""
-    officer = await _officer(turn)
-    if officer is None:
-        await unknown_command(turn)
-        return
     parts = turn.inbound.argument.split(maxsplit=1)
     reference = read_reference(parts[0], "F") if parts else None
     text = parts[1].strip() if len(parts) > 1 else ""

@@ -22,6 +22,7 @@ STATE_CONFIRM = "confirm_erase"
 
 
 def _privacy_buttons(turn: Turn) -> list[list[Button]]:
+    """Under the notice: get my data, delete me, the menu."""
     return [
         [
             Button(turn.t("privacy.mydata_button"), "p:data"),
@@ -75,17 +76,19 @@ async def send_my_data(turn: Turn) -> None:
     )
 
 
+def _erase_buttons(turn: Turn, token: str) -> list[list[Button]]:
+    """Yes, erase (for this one question) or keep."""
+    return [
+        [Button(turn.t("privacy.erase_yes"), f"p:erase:{token}")],
+        [Button(turn.t("privacy.erase_no"), "p:keep")],
+    ]
+
+
 async def ask_to_erase(turn: Turn) -> None:
     """/deleteme: say what will go and ask for confirmation."""
     token = secrets.token_hex(4)
     turn.set_state(STATE_CONFIRM, token=token)
-    turn.say(
-        "privacy.erase_confirm",
-        [
-            [Button(turn.t("privacy.erase_yes"), f"p:erase:{token}")],
-            [Button(turn.t("privacy.erase_no"), "p:keep")],
-        ],
-    )
+    turn.say("privacy.erase_confirm", _erase_buttons(turn, token))
 
 
 async def erase(turn: Turn) -> None:
@@ -117,13 +120,7 @@ async def keep(turn: Turn) -> None:
 async def waiting_for_confirmation(turn: Turn) -> None:
     """Text typed while the erasure question is open: nothing happens until a button."""
     token = str(turn.data.get("token", ""))
-    turn.say(
-        "privacy.erase_waiting",
-        [
-            [Button(turn.t("privacy.erase_yes"), f"p:erase:{token}")],
-            [Button(turn.t("privacy.erase_no"), "p:keep")],
-        ],
-    )
+    turn.say("privacy.erase_waiting", _erase_buttons(turn, token))
 
 
 async def privacy_button(turn: Turn) -> None:

@@ -44,13 +44,9 @@ def _opened(keyring: Keyring, value: Any) -> Any:
 
 def _case(keyring: Keyring, case: Case, linked_at: datetime | None) -> dict[str, Any]:
     """One linked case, as the council's record holds it."""
-    try:
-        name: str | None = keyring.decrypt(case.child_name)
-    except ValueError:
-        name = None
     return {
         "reference": case.reference,
-        "child_first_name": name,
+        "child_first_name": keyring.reveal(case.child_name),
         "stage": case.stage,
         "request_date": _when(case.request_date),
         "decision_date": _when(case.decision_date),
@@ -128,10 +124,13 @@ async def _case_accesses(
         .order_by(AuditRecord.id)
     )
     records = list((await uow.session.execute(query)).scalars())
+    if not records:
+        return []
+    officers = {o.id: o for o in await uow.tickets.officers(active_only=False)}
     found = []
     for record in records:
         number = record.actor.partition(":")[2]
-        officer = await uow.tickets.officer(int(number)) if number.isdigit() else None
+        officer = officers.get(int(number)) if number.isdigit() else None
         found.append(
             {
                 "at": _when(record.at),

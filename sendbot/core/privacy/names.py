@@ -8,10 +8,5 @@ from sendbot.storage.unit_of_work import UnitOfWork
 
 async def linked_child_names(uow: UnitOfWork, keyring: Keyring, chat_key: str) -> list[str]:
     """The first names of the children whose cases are linked to a chat."""
-    names = []
-    for case in await uow.cases.linked_cases(chat_key):
-        try:
-            names.append(keyring.decrypt(case.child_name))
-        except ValueError:
-            continue
-    return [name for name in names if name.strip()]
+    names = [keyring.reveal(case.child_name) for case in await uow.cases.linked_cases(chat_key)]
+    return [name for name in names if name and name.strip()]

@@ -19,6 +19,8 @@ from sqlalchemy import delete
 
 from sendbot.config import Settings
 from sendbot.core.cases.alerts import FAILURE_RETENTION
+from sendbot.core.escalation.jobs import purge_closed_ticket_content
+from sendbot.core.gaps import purge_gaps
 from sendbot.storage.db import Database
 from sendbot.storage.models import OutboxMessage
 
@@ -53,8 +55,7 @@ async def purge_expired(database: Database, settings: Settings, now: datetime) -
         conversations = await uow.conversations.purge_idle(
             now - timedelta(days=settings.state_idle_days)
         )
-    async with database.unit_of_work() as uow:
-        gaps = await uow.gaps.purge(now - timedelta(days=settings.gap_days))
+    gaps = await purge_gaps(database, now, settings.gap_days)
     async with database.unit_of_work() as uow:
         result = await uow.session.execute(
             delete(OutboxMessage).where(
@@ -65,10 +66,7 @@ async def purge_expired(database: Database, settings: Settings, now: datetime) -
         outbox = int(getattr(result, "rowcount", 0) or 0)
     async with database.unit_of_work() as uow:
         failures = await uow.cases.purge_failures(now - FAILURE_RETENTION)
-    async with database.unit_of_work() as uow:
-        tickets = await uow.tickets.strip_closed_before(
-            now - timedelta(days=settings.closed_ticket_days), now
-        )
+    tickets = await purge_closed_ticket_content(database, now, settings.closed_ticket_days)
     report = PurgeReport(conversations, gaps, outbox, failures, tickets)
     log.info(
         "retention: %d conversations, %d gap questions, %d messages, %d link failures "

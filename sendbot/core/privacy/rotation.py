@@ -26,7 +26,6 @@ log = logging.getLogger(__name__)
 Kind = Literal["token", "json"]
 
 # Every column that holds Fernet tokens ("token") or JSON with tokens inside it ("json").
-# A column may also declare itself with Column(info={"encrypted": "token" | "json"}).
 ENCRYPTED_COLUMNS: tuple[tuple[str, str, Kind], ...] = (
     ("conversations", "chat_ref", "token"),
     ("conversations", "data", "json"),
@@ -82,16 +81,10 @@ def encrypted_columns() -> list[tuple[Table, Column[Any], Kind]]:
     """The encrypted columns of the tables this version of the code knows."""
     tables = Base.metadata.tables
     found: list[tuple[Table, Column[Any], Kind]] = []
-    listed = {(t, c) for t, c, _ in ENCRYPTED_COLUMNS}
     for table_name, column_name, kind in ENCRYPTED_COLUMNS:
         table = tables.get(table_name)
         if table is not None and column_name in table.c:
             found.append((table, table.c[column_name], kind))
-    for table in tables.values():
-        for column in table.c:
-            declared = column.info.get("encrypted")
-            if declared in ("token", "json") and (table.name, column.name) not in listed:
-                found.append((table, column, declared))
     return found
 
 
@@ -123,9 +116,9 @@ def _rotate_json(value: Any, keyring: Keyring) -> Any:
     return value
 
 
-def _classify(value: Any, kind: Kind, keyring: Keyring) -> str:
-    """'current', 'old', 'unreadable' or 'skipped' (plain or empty)."""
-    tokens = list(_tokens(value)) if kind == "json" else [value] if looks_encrypted(value) else []
+def _json_state(value: Any, keyring: Keyring) -> str:
+    """A JSON value's tokens: 'current', 'old', 'unreadable' or 'skipped' (none at all)."""
+    tokens = list(_tokens(value))
     if not tokens:
         return "skipped"
     state = "current"
@@ -170,9 +163,9 @@ async def rotate_keys(
                     await _rotate_tokens(uow.session, keyring, table, column, rows, counts, dry_run)
                     continue
                 for row_id, value in rows:
-                    state = _classify(value, kind, keyring)
+                    state = _json_state(value, keyring)
                     if state == "old" and not dry_run:
-                        state = await _rewrite(uow.session, keyring, table, column, kind, row_id)
+                        state = await _rewrite_json(uow.session, keyring, table, column, row_id)
                     setattr(counts, state, getattr(counts, state) + 1)
     if report.rotated or report.unreadable:
         log.info("key rotation: %d re-encrypted, %d unreadable", report.rotated, report.unreadable)
@@ -232,28 +225,23 @@ async def _rotate_tokens(
     counts.current += len(changes) - done
 
 
-async def _rewrite(
-    session: AsyncSession,
-    keyring: Keyring,
-    table: Table,
-    column: Column[Any],
-    kind: Kind,
-    row_id: Any,
+async def _rewrite_json(
+    session: AsyncSession, keyring: Keyring, table: Table, column: Column[Any], row_id: Any
 ) -> str:
-    """Lock one row, read its value afresh and re-encrypt it; return the outcome.
+    """Lock one row, read its JSON afresh and re-encrypt its tokens; return the outcome.
 
-    For JSON columns, which cannot be compared portably: a write that changes nothing
-    takes the row's lock (PostgreSQL) or the database's write lock (SQLite), so the value
-    read next cannot change before it is rewritten.
+    JSON cannot be compared portably in an UPDATE's WHERE; instead a write that changes
+    nothing takes the row's lock (PostgreSQL) or the database's write lock (SQLite), so the
+    value read next cannot change before it is rewritten.
     """
     key = _primary_key(table)
     keep = _unchanged_on_update(table)
     await session.execute(update(table).where(key == row_id).values({key.name: key, **keep}))
     value = (await session.execute(select(column).where(key == row_id))).scalar_one_or_none()
-    state = _classify(value, kind, keyring)
+    state = _json_state(value, keyring)
     if state != "old":
         return state
-    new = _rotate_json(value, keyring) if kind == "json" else keyring.rotate(str(value))
+    new = _rotate_json(value, keyring)
     await session.execute(update(table).where(key == row_id).values({column.name: new, **keep}))
     return "rotated"
 
