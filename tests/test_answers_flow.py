@@ -100,6 +100,6 @@ async def test_gap_report_counts_and_purge_keeps_ninety_days(app: App) -> None:
     assert len(await gaps(app)) == 4
 
 
-def test_the_purge_runs_daily() -> None:
+def test_the_purge_of_gap_questions_runs_daily() -> None:
     jobs = {job.name: job for job in scheduled_jobs()}
-    assert jobs["knowledge-gaps-purge"].interval == timedelta(days=1)
+    assert jobs["retention-purge"].interval == timedelta(days=1)

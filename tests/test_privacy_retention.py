@@ -161,9 +161,8 @@ async def test_every_job_that_purges_gap_questions_keeps_them_as_long_as_configu
         async with app.database.unit_of_work() as uow:
             await uow.gaps.add("kept", "kept", "fallback", None, 0.0, at=NOW - 100 * DAY)
             await uow.gaps.add("gone", "gone", "fallback", None, 0.0, at=NOW - 130 * DAY)
-        names = {"knowledge-gaps-purge", "retention-purge"}
-        jobs = [j for j in scheduled_jobs() if j.name in names]
-        assert {j.name for j in jobs} == names
+        jobs = [j for j in scheduled_jobs() if "purge" in j.name]
+        assert "retention-purge" in {j.name for j in jobs}
         for job in jobs:
             await job.run(JobContext(app.services, app.database))
         async with app.database.unit_of_work() as uow:

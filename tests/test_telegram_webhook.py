@@ -5,20 +5,16 @@ And the adapter's "typing" action, which the webhook's answer waits for too.
 
 from __future__ import annotations
 
-import asyncio
 import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import httpx
-import pytest
 
 from sendbot.adapters.telegram import build_application
-from sendbot.adapters.telegram.handlers import TYPING_AFTER_S
 from sendbot.adapters.telegram.webhook import SECRET_HEADER, WebhookServer
 from sendbot.app import App
 from sendbot.config import Settings
-from sendbot.core.messages import Inbound, Outbound
 from tests.fakes.bot_api import ApiError, FakeBotAPI, FakeRequest
 from tests.fakes.harness import PARENT_CHAT_ID, telegram_settings
 
@@ -100,27 +96,14 @@ async def test_a_failed_update_gets_500_and_its_redelivery_is_not_answered_twice
         assert any("/menu" in c.text for c in api.sent(PARENT_CHAT_ID))
 
 
-async def test_typing_shows_only_when_a_reply_is_slow_and_always_before_it(
-    settings: Settings, app: App, monkeypatch: pytest.MonkeyPatch
-) -> None:
+async def test_typing_goes_out_before_every_reply(settings: Settings, app: App) -> None:
     async with webhook(settings, app) as (api, url), httpx.AsyncClient() as client:
         headers = {SECRET_HEADER: SECRET}
-        quick = await client.post(
-            url, json=api.text_update(PARENT_CHAT_ID, "/help"), headers=headers
-        )
-        assert quick.status_code == 200 and not api.called("sendChatAction")
-
-        handle = app.dialogue.handle
-
-        async def slow(inbound: Inbound) -> list[Outbound]:
-            await asyncio.sleep(TYPING_AFTER_S * 2)
-            return await handle(inbound)
-
-        monkeypatch.setattr(app.dialogue, "handle", slow)
-        api.clear()
-        late = await client.post(
-            url, json=api.text_update(PARENT_CHAT_ID, "/help"), headers=headers
-        )
-        assert late.status_code == 200
-        methods = [c.method for c in api.calls]
-        assert methods.index("sendChatAction") < methods.index("sendMessage")
+        for text in ("/start", "how long does an EHCP take?"):
+            api.clear()
+            answer = await client.post(
+                url, json=api.text_update(PARENT_CHAT_ID, text), headers=headers
+            )
+            assert answer.status_code == 200
+            methods = [c.method for c in api.calls]
+            assert methods.index("sendChatAction") < methods.index("sendMessage")

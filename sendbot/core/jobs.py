@@ -59,14 +59,6 @@ async def deliver_outbox(context: JobContext) -> object:
     )
 
 
-async def purge_knowledge_gaps(context: JobContext) -> object:
-    """Delete redacted knowledge-gap questions older than SENDBOT_GAP_DAYS (90)."""
-    from sendbot.core.gaps import purge_gaps
-
-    services = context.services
-    return await purge_gaps(context.database, services.clock(), services.settings.gap_days)
-
-
 async def check_case_deadlines(context: JobContext) -> object:
     """Alert linked parents when a case's time limit passes with no next step."""
     from sendbot.core.cases.alerts import check_deadlines
@@ -96,7 +88,6 @@ def scheduled_jobs() -> list[Job]:
 
     return [
         Job("outbox", timedelta(seconds=5), deliver_outbox, everywhere=True),
-        Job("knowledge-gaps-purge", timedelta(days=1), purge_knowledge_gaps),
         Job("retention-purge", timedelta(days=1), purge_expired_data),
         Job("case-deadlines", timedelta(hours=1), check_case_deadlines),
         Job("processed-updates-purge", timedelta(days=1), purge_processed_updates),

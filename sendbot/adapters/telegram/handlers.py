@@ -29,7 +29,6 @@ from sendbot.core.outbox import RecipientGone, enqueue
 log = logging.getLogger(__name__)
 
 EDIT = "edit"
-TYPING_AFTER_S = 0.3  # a reply slower than this is preceded by the "typing" action
 _NUMERIC_ID = re.compile(r"-?\d+")
 
 
@@ -57,20 +56,16 @@ class TelegramHandlers:
         await self.dispatch(context.bot, inbound, replies)
 
     async def _handle_showing_typing(self, bot: Bot, inbound: Inbound) -> list[Outbound]:
-        """Run the dialogue; show "typing" only if it takes long enough for anyone to see.
+        """Run the dialogue while the "typing" action goes out, the action first to finish.
 
-        Most replies are ready in milliseconds, and a typing action then would cost a Bot
-        API call (a third of them) for nothing; it is sent, if at all, before any reply.
+        The action needs no answer before the dialogue starts, so the two overlap; it is
+        awaited before any reply is sent, so it never shows after one.
         """
-        handling = asyncio.create_task(self.app.dialogue.handle(inbound))
+        typing = asyncio.create_task(self._show_typing(bot, inbound.chat_id))
         try:
-            done, _ = await asyncio.wait({handling}, timeout=TYPING_AFTER_S)
-            if not done:
-                await self._show_typing(bot, inbound.chat_id)
-            return await handling
-        except asyncio.CancelledError:
-            handling.cancel()
-            raise
+            return await self.app.dialogue.handle(inbound)
+        finally:
+            await typing
 
     @staticmethod
     async def _show_typing(bot: Bot, chat_id: str) -> None:
