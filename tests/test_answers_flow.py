@@ -40,13 +40,13 @@ async def gaps(app: App) -> list[KnowledgeGap]:
 async def test_an_answer_asks_whether_it_helped(app: App) -> None:
     replies = await say(app, "how long does an EHCP take?")
     assert replies[0].html.startswith("<b>How long an EHC plan should take</b>")
-    prompt = replies[-1]
-    assert prompt.html == MESSAGES["helpful_prompt"]
-    assert [b.data for b in prompt.flat_buttons] == ["h:y:ehcp-timeline", "h:n:ehcp-timeline"]
-    assert [b.label for b in prompt.flat_buttons] == [
-        MESSAGES["helpful_yes"],
-        MESSAGES["helpful_no"],
-    ]
+    last = replies[-1]  # the question rides on the answer's last part: one message, not two
+    assert last.html.endswith("\n\n" + MESSAGES["helpful_prompt"])
+    assert "Sources:" in last.html
+    helpful_row = last.buttons[0]
+    assert [b.data for b in helpful_row] == ["h:y:ehcp-timeline", "h:n:ehcp-timeline"]
+    assert [b.label for b in helpful_row] == [MESSAGES["helpful_yes"], MESSAGES["helpful_no"]]
+    assert sum(MESSAGES["helpful_prompt"] in r.html for r in replies) == 1
     assert await gaps(app) == []
 
 

@@ -52,7 +52,7 @@ async def test_a_small_run_answers_every_update_through_both_bots(knowledge_dir:
     assert row["updates_per_s"] > 0 and row["echo_updates_per_s"] > 0 and row["ratio"] > 0
     assert 0 < row["p50_ms"] <= row["p99_ms"]
     assert row["rss_mb"] > 10, "peak RSS of the bot process was read"
-    assert row["bot_api_calls_per_update"] >= 2, "typing action and at least one reply"
+    assert row["bot_api_calls_per_update"] >= 1, "at least one reply an update"
     assert "updates/s" in format_table([row])
 
 

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from alembic import command
 from sqlalchemy import select
@@ -83,3 +87,35 @@ async def test_foreign_tables_are_refused(sqlite_url: str) -> None:
             await database.ensure_ready()
     finally:
         await database.dispose()
+
+
+def test_the_schema_head_in_code_is_alembics_head() -> None:
+    from alembic.script import ScriptDirectory
+
+    from sendbot.storage.db import SCHEMA_HEAD
+
+    assert ScriptDirectory.from_config(alembic_config()).get_current_head() == SCHEMA_HEAD
+
+
+def test_starting_on_a_current_database_does_not_import_alembic(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
+    program = f"""
+import asyncio, sys
+from sendbot.storage.db import Database
+
+async def main():
+    database = Database({url!r})
+    await database.upgrade()
+    for name in [m for m in sys.modules if m == "alembic" or m.startswith("alembic.")]:
+        del sys.modules[name]
+    await database.ensure_ready()
+    print(await database.schema_state(), "alembic" in sys.modules)
+    await database.dispose()
+
+asyncio.run(main())
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["current", "False"]

@@ -1,10 +1,12 @@
 """The webhook server answers only once an update is handled: 200, or 500 so Telegram resends.
 
-And the adapter's "typing" action, which the webhook's answer waits for too.
+And the adapter's "typing" action, shown only when handling is slow, which the webhook's
+answer waits for too.
 """
 
 from __future__ import annotations
 
+import asyncio
 import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -15,6 +17,7 @@ from sendbot.adapters.telegram import build_application
 from sendbot.adapters.telegram.webhook import SECRET_HEADER, WebhookServer
 from sendbot.app import App
 from sendbot.config import Settings
+from sendbot.core.messages import Inbound, Outbound
 from tests.fakes.bot_api import ApiError, FakeBotAPI, FakeRequest
 from tests.fakes.harness import PARENT_CHAT_ID, telegram_settings
 
@@ -29,10 +32,14 @@ def free_port() -> int:
 
 
 @asynccontextmanager
-async def webhook(settings: Settings, app: App) -> AsyncIterator[tuple[FakeBotAPI, str]]:
+async def webhook(
+    settings: Settings, app: App, typing_after_s: float | None = None
+) -> AsyncIterator[tuple[FakeBotAPI, str]]:
     """A started Application behind a WebhookServer; yields the fake API and the URL."""
     api = FakeBotAPI()
     application = build_application(telegram_settings(settings), app, request=FakeRequest(api))
+    if typing_after_s is not None:
+        application.bot_data["sendbot"].typing_after_s = typing_after_s
     port = free_port()
     async with application:
         await application.start()
@@ -96,14 +103,34 @@ async def test_a_failed_update_gets_500_and_its_redelivery_is_not_answered_twice
         assert any("/menu" in c.text for c in api.sent(PARENT_CHAT_ID))
 
 
-async def test_typing_goes_out_before_every_reply(settings: Settings, app: App) -> None:
-    async with webhook(settings, app) as (api, url), httpx.AsyncClient() as client:
-        headers = {SECRET_HEADER: SECRET}
-        for text in ("/start", "how long does an EHCP take?"):
-            api.clear()
+async def test_slow_handling_shows_typing_before_the_reply(settings: Settings, app: App) -> None:
+    handle = app.dialogue.handle
+
+    async def slowly(inbound: Inbound) -> list[Outbound]:
+        await asyncio.sleep(0.2)
+        return await handle(inbound)
+
+    async with webhook(settings, app, typing_after_s=0.05) as (api, url):
+        async with httpx.AsyncClient() as client:
+            app.dialogue.handle = slowly  # type: ignore[method-assign]
             answer = await client.post(
-                url, json=api.text_update(PARENT_CHAT_ID, text), headers=headers
+                url, json=api.text_update(PARENT_CHAT_ID, "/start"), headers={SECRET_HEADER: SECRET}
             )
-            assert answer.status_code == 200
-            methods = [c.method for c in api.calls]
-            assert methods.index("sendChatAction") < methods.index("sendMessage")
+        assert answer.status_code == 200
+        methods = [c.method for c in api.calls]
+        assert methods.count("sendChatAction") == 1
+        assert methods.index("sendChatAction") < methods.index("sendMessage")
+        (typing,) = api.called("sendChatAction")
+        assert typing.params["action"] == "typing"
+
+
+async def test_quick_handling_sends_no_typing(settings: Settings, app: App) -> None:
+    async with webhook(settings, app, typing_after_s=5.0) as (api, url):
+        async with httpx.AsyncClient() as client:
+            for text in ("/start", "how long does an EHCP take?"):
+                answer = await client.post(
+                    url, json=api.text_update(PARENT_CHAT_ID, text), headers={SECRET_HEADER: SECRET}
+                )
+                assert answer.status_code == 200
+        assert api.called("sendChatAction") == []
+        assert len(api.called("sendMessage")) >= 2

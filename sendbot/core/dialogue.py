@@ -144,11 +144,11 @@ class Dialogue:
                 inbound.channel, inbound.update_id, self.services.clock()
             ):
                 return []  # a redelivered update: it was answered already
-            conversation = await uow.conversations.lock_or_create(chat_key, inbound.channel)
+            conversation = await uow.conversations.lock_or_create(
+                chat_key, inbound.channel, self.services.clock()
+            )
             if conversation.chat_ref is None:
                 conversation.chat_ref = self.services.keyring.encrypt(inbound.chat_id)
-            conversation.active = True
-            conversation.updated_at = self.services.clock()
             turn = Turn(inbound, text, uow, conversation, self.services)
             limit = self.services.settings.max_message_chars
             if inbound.kind is InboundKind.TEXT and len(text) > limit:

@@ -9,7 +9,7 @@ from sqlalchemy import Insert, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from sendbot.storage.models import Conversation, JobLease, ProcessedUpdate
+from sendbot.storage.models import Conversation, JobLease, ProcessedUpdate, utcnow
 
 
 def insert_ignoring_conflicts(session: AsyncSession, model: Any, **values: Any) -> Insert:
@@ -45,30 +45,36 @@ class ConversationRepository:
             await self.session.flush()
         return conversation
 
-    async def lock_or_create(self, chat_key: str, channel: str) -> Conversation:
-        """Return a chat's conversation locked for this transaction, creating it if new.
+    async def lock_or_create(
+        self, chat_key: str, channel: str, now: datetime | None = None
+    ) -> Conversation:
+        """Return a chat's conversation locked for this transaction, marked active at `now`.
 
-        On PostgreSQL the row lock makes other processes handling the same chat wait, so a
-        chat's messages are handled one at a time; SQLite serialises writers anyway.
+        One statement, an upsert returning the row: it creates the conversation in the idle
+        state if new, or marks it active and touched. On PostgreSQL the upsert locks the
+        row, so other processes handling the same chat wait and a chat's messages are
+        handled one at a time; SQLite serialises writers anyway.
         """
-        await self.session.execute(
-            insert_ignoring_conflicts(
-                self.session,
-                Conversation,
+        at = now or utcnow()
+        dialect = postgresql if self.session.get_bind().dialect.name == "postgresql" else sqlite
+        upsert = (
+            dialect.insert(Conversation)
+            .values(
                 chat_key=chat_key,
                 channel=channel,
                 state="idle",
                 data={},
                 active=True,
+                created_at=at,
+                updated_at=at,
             )
+            .on_conflict_do_update(
+                index_elements=[Conversation.chat_key], set_={"active": True, "updated_at": at}
+            )
+            .returning(Conversation)
         )
-        query = (
-            select(Conversation)
-            .where(Conversation.chat_key == chat_key)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        )
-        return (await self.session.execute(query)).scalar_one()
+        result = await self.session.scalars(upsert, execution_options={"populate_existing": True})
+        return result.one()
 
     async def purge_idle(self, before: datetime) -> int:
         """Delete conversations untouched since a time; return how many."""

@@ -29,15 +29,21 @@ from sendbot.core.outbox import RecipientGone, enqueue
 log = logging.getLogger(__name__)
 
 EDIT = "edit"
+# Handling that takes longer than this shows "typing" (Telegram shows it for 5 s or until
+# the reply); a quicker answer needs no sign of life.
+TYPING_AFTER_S = 0.3
 _NUMERIC_ID = re.compile(r"-?\d+")
 
 
 class TelegramHandlers:
     """The bot's handlers, bound to one sendbot App."""
 
-    def __init__(self, app: App, audience: Audience) -> None:
+    def __init__(
+        self, app: App, audience: Audience, typing_after_s: float = TYPING_AFTER_S
+    ) -> None:
         self.app = app
         self.audience = audience
+        self.typing_after_s = typing_after_s
 
     async def on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Handle any update: translate it, run the dialogue, send the replies."""
@@ -56,20 +62,26 @@ class TelegramHandlers:
         await self.dispatch(context.bot, inbound, replies)
 
     async def _handle_showing_typing(self, bot: Bot, inbound: Inbound) -> list[Outbound]:
-        """Run the dialogue while the "typing" action goes out, the action first to finish.
+        """Run the dialogue, showing "typing" only if it takes longer than a moment.
 
-        The action needs no answer before the dialogue starts, so the two overlap; it is
-        awaited before any reply is sent, so it never shows after one.
+        Most answers come in a few milliseconds, and a "typing" action before them would
+        cost a Bot API call for nothing. When handling is slow (a busy database, a long
+        search) the action goes out after `TYPING_AFTER_S`; once started it is awaited
+        before any reply is sent, so it never shows after one.
         """
-        typing = asyncio.create_task(self._show_typing(bot, inbound.chat_id))
+        started = asyncio.Event()
+        typing = asyncio.create_task(self._show_typing_after(bot, inbound.chat_id, started))
         try:
             return await self.app.dialogue.handle(inbound)
         finally:
-            await typing
+            if not started.is_set():
+                typing.cancel()
+            await asyncio.wait([typing])
 
-    @staticmethod
-    async def _show_typing(bot: Bot, chat_id: str) -> None:
-        """The chat's "typing" action; a failure to show it does not matter."""
+    async def _show_typing_after(self, bot: Bot, chat_id: str, started: asyncio.Event) -> None:
+        """After the delay, the chat's "typing" action; a failure to show it does not matter."""
+        await asyncio.sleep(self.typing_after_s)
+        started.set()
         with suppress(TelegramError):
             await bot.send_chat_action(int(chat_id), ChatAction.TYPING)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sendbot.core.dialogue import Router, Turn, rows
+from sendbot.core.dialogue import Router, Rows, Turn, rows
 from sendbot.core.flows.browse import show_entry
 from sendbot.core.flows.common import menu_button
 from sendbot.core.formatting import button_label
@@ -18,8 +18,7 @@ async def answer_question(turn: Turn) -> None:
     result = turn.services.retriever.ask(turn.text)
     kb = turn.services.kb
     if result.outcome == "answer" and result.entry:
-        await show_entry(turn, result.entry)
-        ask_helpful(turn, result.entry)
+        await show_entry(turn, result.entry, ask=ask_helpful(turn, result.entry))
         return
     await record_gap(turn, result)
     if result.outcome == "clarify":
@@ -46,20 +45,18 @@ async def none_of_these(turn: Turn) -> None:
     await fallback(turn)
 
 
-def ask_helpful(turn: Turn, entry_id: str) -> None:
-    """Ask 'Was this helpful?' under an answer; the vote counts once, for this answer."""
+def ask_helpful(turn: Turn, entry_id: str) -> tuple[str, Rows] | None:
+    """'Was this helpful?' with its buttons, to go under an answer; the vote counts once."""
     if len(f"h:y:{entry_id}".encode()) > 64:
-        return
+        return None
     turn.set_state("idle", feedback=entry_id)
-    turn.say(
-        "answer.helpful_prompt",
+    buttons = [
         [
-            [
-                Button(turn.t("answer.helpful_yes"), f"h:y:{entry_id}"),
-                Button(turn.t("answer.helpful_no"), f"h:n:{entry_id}"),
-            ]
-        ],
-    )
+            Button(turn.t("answer.helpful_yes"), f"h:y:{entry_id}"),
+            Button(turn.t("answer.helpful_no"), f"h:n:{entry_id}"),
+        ]
+    ]
+    return turn.t("answer.helpful_prompt"), buttons
 
 
 async def helpful_press(turn: Turn) -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sendbot.core.dialogue import Router, Turn, rows
+from collections.abc import Sequence
+
+from sendbot.core.dialogue import Router, Rows, Turn, rows
 from sendbot.core.flows.common import menu_button, stale_button
 from sendbot.core.formatting import button_label, escape, markdown_to_html, split_message
 from sendbot.core.messages import Button
@@ -21,17 +23,28 @@ def render_entry(entry: Entry, sources_label: str = "Sources:") -> str:
     return f"<b>{escape(entry.title)}</b>\n\n{body}\n\n<i>{sources_label}</i>\n{sources}"
 
 
-async def show_entry(turn: Turn, entry_id: str) -> None:
-    """Send an entry, split under the message limit, with related-topic buttons last."""
+async def show_entry(turn: Turn, entry_id: str, ask: tuple[str, Rows] | None = None) -> None:
+    """Send an entry, split under the message limit, with related-topic buttons last.
+
+    `ask` is a question and its buttons to put at the end of the last part (such as
+    "Was this helpful?"), so the answer and the question arrive as one message.
+    """
     kb = turn.services.kb
     entry = kb.get(entry_id)
     if entry is None:
         await stale_button(turn)
         return
     related = [kb.entries[r] for r in entry.related if r in kb.entries][:RELATED_BUTTONS]
-    buttons = rows(Button(button_label(f"➡️ {r.title}"), f"e:{r.id}") for r in related)
-    buttons.append([menu_button(turn)])
-    parts = split_message(render_entry(entry, turn.t("entry_sources")))
+    buttons: list[Sequence[Button]] = [
+        *rows(Button(button_label(f"➡️ {r.title}"), f"e:{r.id}") for r in related),
+        [menu_button(turn)],
+    ]
+    html = render_entry(entry, turn.t("entry_sources"))
+    if ask is not None:
+        question, ask_buttons = ask
+        html = f"{html}\n\n{question}"
+        buttons = [*ask_buttons, *buttons]
+    parts = split_message(html)
     for index, part in enumerate(parts):
         last = index == len(parts) - 1
         turn.reply(part, buttons if last else ())

@@ -24,4 +24,6 @@ class Conversation(Base):
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # When the chat last wrote, set by the dialogue's clock (idle state is purged by it);
+    # the bot's own changes (a chat marked inactive) do not count as activity.
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
