@@ -111,7 +111,7 @@ def eval_command(
     out["split"] = which
     notes: list[str] = []
     if calibrate:
-        picked = choose(retriever.rank, tuning)
+        picked = choose(retriever.rank, tuning, evidence=retriever.evidence)
         out["calibration"] = {
             "clarify": round(picked.clarify, 4),
             "answer": round(picked.answer, 4),

@@ -3,10 +3,11 @@
 `sendbot eval tests/data/eval.jsonl --json` runs on the bundled knowledge for Bristol.
 The issue's targets are top-1 >= 0.92, top-3 >= 0.98, out-of-scope rejection >= 0.90 and
 false fallback <= 0.05. The safety pair (rejection, false fallback) is asserted at the
-target; top-1 is held at its target too (the engine measured 0.920 over all 423 questions
-when this guard was last set), and top-3 below its target (measured 0.949), a little
-below it so that a small wording change in an entry does not break the build. Raise it
-as the engine improves.
+target; top-1 is held at its target too (the engine measured 0.929 over all 423 questions
+when this guard was last set), and top-3 below its target, which is not met: measured
+0.957 (ranking alone, with no fallback, reaches 0.977), held a little lower so that a
+small wording change in an entry does not break the build. Raise it as the engine
+improves.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from sendbot.kb.retrieval import Retriever
 
 EVAL_FILE = Path(__file__).resolve().parent / "data" / "eval.jsonl"
 TOP1_FLOOR = 0.92
-TOP3_FLOOR = 0.92
+TOP3_FLOOR = 0.95
 
 
 @pytest.fixture(scope="module")

@@ -160,6 +160,7 @@ def _row(
         "echo_cpu_ms_per_update": echo.cpu_ms_per_update,
         "load_average_before": round(load_before, 2),
         "bot_api_calls_per_update": round(sum(calls.values()) / max(1, _all_updates(real)), 2),
+        "bot_api_calls": dict(sorted(calls.items())),
     }
 
 

@@ -42,9 +42,11 @@ class Turn:
         return dict(self.conversation.data or {})
 
     def set_state(self, state: str, **data: Any) -> None:
-        """Move the chat to a state, replacing its data."""
-        self.conversation.state = state
-        self.conversation.data = dict(data)
+        """Move the chat to a state, replacing its data (no write when nothing changes)."""
+        if self.conversation.state != state:
+            self.conversation.state = state
+        if self.conversation.data != data:
+            self.conversation.data = dict(data)
 
     def t(self, key: str, **values: object) -> str:
         """A sentence from messages.yaml."""

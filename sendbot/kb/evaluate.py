@@ -203,30 +203,28 @@ def calibrate(
     items: Sequence[EvalItem],
     precision: float = 0.95,
     rejection: float = 0.90,
+    evidence: Callable[[str], float] | None = None,
 ) -> Thresholds:
     """Choose thresholds on labelled items, the same way for every method.
 
     The clarify threshold is the lowest that still sends at least `rejection` of the
     out-of-scope questions to the fallback (the safety target), placed halfway between
     the highest out-of-scope score it must refuse and the next score up, so that in-scope
-    questions are answered or clarified as often as that allows. The answer threshold is
-    the lowest score at or above it at which the answers given would be right at least
-    `precision` of the time.
+    questions are answered or clarified as often as that allows. It is compared with
+    `evidence` of a question when the method has one (the engine's top score plus its
+    SEND-term bonus), else with the top score. The answer threshold is the lowest top
+    score at or above it at which the answers given would be right at least `precision`
+    of the time.
     """
     tops: list[tuple[float, bool, bool]] = []  # score, in scope, first candidate right
+    weighed: list[tuple[float, bool]] = []  # what the clarify threshold meets, in scope
     for item in items:
         ranked = rank(item.q)
         top = ranked[0].score if ranked else 0.0
         right = bool(ranked) and ranked[0].entry in item.expect
         tops.append((top, item.in_scope, right))
-    outside = sorted((s for s, inside, _ in tops if not inside), reverse=True)
-    allowed = int(len(outside) * (1.0 - rejection) + 1e-9)
-    if len(outside) > allowed:
-        refused = outside[allowed]
-        above = [s for s, _, _ in tops if s > refused]
-        clarify = (refused + min(above)) / 2 if above else refused + 1e-6
-    else:
-        clarify = 0.0
+        weighed.append((evidence(item.q) if evidence else top, item.in_scope))
+    clarify = _clarify_threshold(weighed, rejection)
     answer = clarify
     for cut in sorted({t[0] for t in tops if t[0] >= clarify}):
         given = [(inside and right) for s, inside, right in tops if s >= cut]
@@ -236,3 +234,14 @@ def calibrate(
     else:
         answer = max((t[0] for t in tops), default=clarify) + 1e-6
     return Thresholds(clarify=clarify, answer=max(answer, clarify))
+
+
+def _clarify_threshold(scores: Sequence[tuple[float, bool]], rejection: float) -> float:
+    """The lowest threshold that refuses `rejection` of the out-of-scope scores."""
+    outside = sorted((s for s, inside in scores if not inside), reverse=True)
+    allowed = int(len(outside) * (1.0 - rejection) + 1e-9)
+    if len(outside) <= allowed:
+        return 0.0
+    refused = outside[allowed]
+    above = [s for s, _ in scores if s > refused]
+    return (refused + min(above)) / 2 if above else refused + 1e-6

@@ -22,7 +22,12 @@ How a question is matched:
    entries. A question with nothing but numbers and question words gets no candidate.
 4. The outcome comes from two calibrated thresholds and a margin: answer when the top
    entry is clearly good and clearly ahead; "did you mean" when it is plausible; fall
-   back (say so plainly and offer a person) otherwise.
+   back (say so plainly and offer a person) otherwise. Whether it is plausible also
+   weighs a second signal the ranking never sees: a question whose SEND terms (words
+   the entries' phrasings use that everyday English rarely does: "ehcp", "senco",
+   "tribunal") outnumber its everyday words no entry uses ("tax", "passport") needs
+   less score to be offered as "did you mean". So "sencoo wont reply" is clarified,
+   while "tribunal for a parking ticket" and "council tax" still fall back.
 
 `Tuning` holds every number; `sendbot eval` measures them on tests/data/eval.jsonl.
 """
@@ -75,6 +80,15 @@ class AnswerResult:
         }
 
 
+@dataclass(frozen=True, slots=True)
+class Query:
+    """An analysed question: its terms by sentence, in order, and the words they came from."""
+
+    parts: list[list[str]]
+    terms: list[str]
+    surfaces: dict[str, str]
+
+
 @dataclass(frozen=True)
 class Tuning:
     """Every number the engine uses; the defaults are the ones measured best.
@@ -94,7 +108,7 @@ class Tuning:
     w_fuzzy: float = 0.1
     fuzzy_top: int = 5
     answer_threshold: float = 0.6375
-    clarify_threshold: float = 0.499
+    clarify_threshold: float = 0.5305
     answer_margin: float = 0.08
     # Weight of a question word the knowledge base never uses, as a share of the
     # rarest known word's weight: unknown words make a question less likely in scope.
@@ -112,6 +126,16 @@ class Tuning:
     # message full of story is judged on whether its key words are explained.
     ceiling_cap: float = 3.0
     typo_repair: bool = True
+    # Out of scope or not is decided on more than the ranking score: a question whose SEND
+    # terms (words the entries' phrasings use that everyday English rarely does, below
+    # this Zipf frequency: "ehcp", "senco", "tribunal", "paediatrician") outnumber its
+    # everyday words no entry uses ("tax", "passport") gets `domain_bonus` more
+    # confidence when choosing between "did you mean" and falling back. Ranking never
+    # sees it, and a direct answer still needs the plain score. On the tuning half any
+    # bonus from 0.05 to 1.0 scores the same; 0.3 still asks that the top entry explain
+    # about a quarter of the question.
+    domain_zipf: float = 3.5
+    domain_bonus: float = 0.3
 
 
 @dataclass
@@ -264,17 +288,27 @@ class Retriever:
         """Whether any entry's phrasings or answer use a term."""
         return term in self._entries.idf or term in self._bodies.idf
 
-    def features(self, question: str) -> tuple[list[str], dict[str, np.ndarray]]:
-        """The question's terms and each entry's normalised score on each field."""
-        t = self.tuning
+    def analyse(self, question: str) -> Query:
+        """A question's terms, sentence by sentence, without the council's own name."""
         parts, surfaces = self.analyser.sentences_and_surfaces(question)
         parts = [[term for term in part if term not in self._places] for part in parts]
-        query = list(dict.fromkeys(term for part in parts for term in part))
+        terms = list(dict.fromkeys(term for part in parts for term in part))
+        return Query(parts, terms, surfaces)
+
+    def features(self, question: str) -> tuple[list[str], dict[str, np.ndarray]]:
+        """The question's terms and each entry's normalised score on each field."""
+        query = self.analyse(question)
+        return query.terms, self._features(query)
+
+    def _features(self, question: Query) -> dict[str, np.ndarray]:
+        """Each entry's normalised score on each field for an analysed question."""
+        t = self.tuning
+        parts, query, surfaces = question.parts, question.terms, question.surfaces
         n = len(self._ids)
         if not n or not any(self._known(term) for term in query if not _weak(term)):
             # Nothing but numbers and question words, or nothing the knowledge base knows.
             zero = np.zeros(n)
-            return query, {"phrasing": zero, "entry": zero, "body": zero, "pairs": zero}
+            return {"phrasing": zero, "entry": zero, "body": zero, "pairs": zero}
         unknown = {
             term: t.unknown_weight
             if zipf(surfaces.get(term, term)) >= t.common_zipf
@@ -304,14 +338,56 @@ class Retriever:
             if pairs
             else np.zeros(n)
         )
-        return query, found
+        return found
+
+    def domain_terms(self, question: Query) -> list[str]:
+        """The question's SEND terms: words the phrasings use that everyday English rarely does.
+
+        Numbers, question words and single letters never count; nor does a word only the
+        answers use (a name, a law's citation).
+        """
+        rare = self.tuning.domain_zipf
+        return [
+            term
+            for term in question.terms
+            if len(term) > 1
+            and term.isalpha()
+            and not _weak(term)
+            and term in self._entries.idf
+            and self.analyser.everyday(term, question.surfaces) < rare
+        ]
+
+    def off_topic_words(self, question: Query) -> list[str]:
+        """Everyday English words of the question that no entry ever uses ("tax", "bins")."""
+        common = self.tuning.common_zipf
+        return [
+            term
+            for term in question.terms
+            if not _weak(term)
+            and not self._known(term)
+            and zipf(question.surfaces.get(term, term)) >= common
+        ]
+
+    def in_domain(self, question: Query) -> bool:
+        """Whether a question's SEND terms outnumber its everyday words the entries lack.
+
+        "can the senco give evidence at the tribunal by zoom" is about SEND (two SEND
+        terms, one unknown word); "tribunal for a parking ticket" is not (one of each).
+        """
+        send = len(self.domain_terms(question))
+        return send > 0 and len(self.off_topic_words(question)) < send
 
     def rank(self, question: str, limit: int = 10) -> list[Candidate]:
         """Entries best first with their confidence, at most `limit`."""
+        return self._rank(self.analyse(question), limit)
+
+    def _rank(self, question: Query, limit: int) -> list[Candidate]:
+        """Entries best first for an analysed question."""
         t = self.tuning
-        query, found = self.features(question)
+        query = question.terms
         if not query or not self._ids:
             return []
+        found = self._features(question)
         score = (
             t.w_phrasing * np.minimum(found["phrasing"], 1.0)
             + t.w_entry * np.minimum(found["entry"], 1.0)
@@ -343,8 +419,15 @@ class Retriever:
             offset += end - start
         return boosted
 
-    def decide(self, candidates: list[Candidate], limit: int = 3) -> AnswerResult:
-        """Choose answer, clarify or fallback from ranked candidates."""
+    def decide(
+        self, candidates: list[Candidate], limit: int = 3, *, domain: bool = False
+    ) -> AnswerResult:
+        """Choose answer, clarify or fallback from ranked candidates.
+
+        `domain` says the question is about SEND (`in_domain`): its top entry then needs
+        `domain_bonus` less score to be offered as "did you mean", never to be given as
+        a direct answer.
+        """
         t = self.tuning
         shown = candidates[:limit]
         if not candidates:
@@ -353,13 +436,27 @@ class Retriever:
         second = candidates[1].score if len(candidates) > 1 else 0.0
         if top >= t.answer_threshold and top - second >= t.answer_margin:
             return AnswerResult("answer", candidates[0].entry, top, shown)
-        if top >= t.clarify_threshold:
+        if self._in_scope_evidence(top, domain) >= t.clarify_threshold:
             return AnswerResult("clarify", None, top, shown)
         return AnswerResult("fallback", None, top, shown)
 
+    def _in_scope_evidence(self, top: float, domain: bool) -> float:
+        """What the clarify threshold is compared with: the top score, more for SEND terms."""
+        return top + (self.tuning.domain_bonus if domain else 0.0)
+
+    def evidence(self, question: str) -> float:
+        """How much a question looks in scope, as `decide` weighs it against falling back."""
+        query = self.analyse(question)
+        ranked = self._rank(query, 1)
+        if not ranked:
+            return 0.0
+        return self._in_scope_evidence(ranked[0].score, self.in_domain(query))
+
     def ask(self, question: str, limit: int = 3) -> AnswerResult:
         """Rank entries for a question and choose answer, clarify or fallback."""
-        return self.decide(self.rank(question, limit=max(limit, 2)), limit)
+        query = self.analyse(question)
+        ranked = self._rank(query, max(limit, 2))
+        return self.decide(ranked, limit, domain=bool(ranked) and self.in_domain(query))
 
     def known_words(self) -> frozenset[str]:
         """Every normalised word the knowledge base uses (never a name, for redaction)."""

@@ -17,7 +17,7 @@ sentence at a time, so that no phrase is read across a full stop or a question m
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -121,12 +121,14 @@ class Analyser:
     def __post_init__(self) -> None:
         self._phrases: dict[tuple[str, ...], tuple[str, ...]] = {}
         self._canonical: set[str] = set()
+        self._canonical_zipf: dict[str, float] = {}
         owner: dict[tuple[str, ...], str] = {}
         for group in self.synonyms.groups:
             canonical = self._plain_terms(group[0])
             if not canonical:
                 raise SynonymError(f"synonym group {group[0]!r}: its first item has no words")
             self._canonical.update(canonical)
+            self._note_frequency(group, canonical)
             for item in group:
                 key = tuple(self._plain_terms(item))
                 if not key:
@@ -143,6 +145,27 @@ class Analyser:
         self._known = known
         self._choices = sorted(w for w in known if len(w) >= 3 and w.isalpha())
         self._repairs: dict[str, str] = {}
+        self._stem_zipf: dict[str, float] = {}
+        for word in known:
+            term = stem(word)
+            self._stem_zipf[term] = max(self._stem_zipf.get(term, 0.0), zipf(word))
+
+    def _note_frequency(self, group: Sequence[str], canonical: Sequence[str]) -> None:
+        """Remember how common a group is in everyday English.
+
+        As common as its most common one-word item ("deadline" for "timescale", "son"
+        for "child"); a group of phrases only, as the rarest word of its first item.
+        """
+        items = [normalise(item).split() for item in group]
+        single = [words[0] for words in items if len(words) == 1]
+        first = content_words(items[0])
+        frequency = (
+            max(zipf(word) for word in single)
+            if single
+            else min((zipf(word) for word in first), default=0.0)
+        )
+        for term in canonical:
+            self._canonical_zipf[term] = max(self._canonical_zipf.get(term, 0.0), frequency)
 
     @staticmethod
     def _plain_terms(text: str) -> list[str]:
@@ -229,6 +252,21 @@ class Analyser:
     def canonical_terms(self) -> frozenset[str]:
         """Terms that stand for a whole synonym group."""
         return self._canonical_terms
+
+    def everyday(self, term: str, surfaces: Mapping[str, str]) -> float:
+        """How common in everyday English (Zipf) the words a question's term came from are.
+
+        `surfaces` maps a term to the word the parent typed (`sentences_and_surfaces`). A
+        term that stands for a synonym group is at least as common as the group
+        (`_note_frequency`: "headteacher" as "principal", "ehcp" as "ehcp"), and a stem
+        as its most common known form ("appealed" as "appeal").
+        """
+        typed = surfaces.get(term)
+        return max(
+            zipf(typed if typed is not None else term),
+            self._canonical_zipf.get(term, 0.0),
+            self._stem_zipf.get(term, 0.0),
+        )
 
 
 @lru_cache(maxsize=8)

@@ -12,7 +12,7 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
-from sendbot.storage.unit_of_work import UnitOfWork
+from sendbot.storage.unit_of_work import UnitOfWork, WriterTurns
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -86,10 +86,12 @@ class Database:
         self.url = url
         self.engine = create_engine(url, **engine_kwargs)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        is_sqlite = make_url(url).get_backend_name() == "sqlite"
+        self._writer_turns = WriterTurns() if is_sqlite else None
 
     def unit_of_work(self) -> UnitOfWork:
         """Start a unit of work: commit on success, roll back on error."""
-        return UnitOfWork(self.sessions)
+        return UnitOfWork(self.sessions, self._writer_turns)
 
     async def schema_state(self) -> SchemaState:
         """Say whether the schema is missing, current or behind the code."""

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Insert, delete, select, update
+from sqlalchemy import Insert, bindparam, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.selectable import ExecutableReturnsRows
 
 from sendbot.storage.models import Conversation, JobLease, ProcessedUpdate, utcnow
 
@@ -16,6 +18,60 @@ def insert_ignoring_conflicts(session: AsyncSession, model: Any, **values: Any) 
     """An INSERT that does nothing when the row's key exists (PostgreSQL and SQLite)."""
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     return dialect.insert(model).values(**values).on_conflict_do_nothing()
+
+
+def _dialect_name(session: AsyncSession) -> str:
+    """The session's database: "postgresql" or "sqlite"."""
+    return "postgresql" if session.get_bind().dialect.name == "postgresql" else "sqlite"
+
+
+# The two statements of every message, built once per dialect: building a statement and
+# its cache key costs more than running it.
+
+
+@cache
+def _update_claim(dialect_name: str) -> Insert:
+    """INSERT a handled update, doing nothing if it is there already."""
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
+    table = ProcessedUpdate.__table__
+    return (
+        dialect.insert(table)
+        .values(
+            channel=bindparam("channel", type_=table.c.channel.type),
+            update_id=bindparam("update_id", type_=table.c.update_id.type),
+            processed_at=bindparam("processed_at", type_=table.c.processed_at.type),
+        )
+        .on_conflict_do_nothing()
+    )
+
+
+@cache
+def _conversation_upsert(dialect_name: str) -> ExecutableReturnsRows:
+    """INSERT a chat's conversation, or mark it active and touched; returning the row.
+
+    A Core upsert loaded through `from_statement`: the ORM's own upsert path (bulk
+    INSERT with RETURNING) costs about half as much again.
+    """
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
+    table = Conversation.__table__
+    at = bindparam("at", type_=table.c.updated_at.type)
+    upsert = (
+        dialect.insert(table)
+        .values(
+            chat_key=bindparam("chat_key", type_=table.c.chat_key.type),
+            channel=bindparam("channel", type_=table.c.channel.type),
+            state="idle",
+            data={},
+            active=True,
+            created_at=at,
+            updated_at=at,
+        )
+        .on_conflict_do_update(
+            index_elements=[table.c.chat_key], set_={"active": True, "updated_at": at}
+        )
+        .returning(*table.c)
+    )
+    return select(Conversation).from_statement(upsert)
 
 
 def rowcount(result: Any) -> int:
@@ -55,26 +111,14 @@ class ConversationRepository:
         row, so other processes handling the same chat wait and a chat's messages are
         handled one at a time; SQLite serialises writers anyway.
         """
-        at = now or utcnow()
-        dialect = postgresql if self.session.get_bind().dialect.name == "postgresql" else sqlite
-        upsert = (
-            dialect.insert(Conversation)
-            .values(
-                chat_key=chat_key,
-                channel=channel,
-                state="idle",
-                data={},
-                active=True,
-                created_at=at,
-                updated_at=at,
-            )
-            .on_conflict_do_update(
-                index_elements=[Conversation.chat_key], set_={"active": True, "updated_at": at}
-            )
-            .returning(Conversation)
+        values = {"chat_key": chat_key, "channel": channel, "at": now or utcnow()}
+        result = await self.session.execute(
+            _conversation_upsert(_dialect_name(self.session)),
+            values,
+            execution_options={"populate_existing": True},
         )
-        result = await self.session.scalars(upsert, execution_options={"populate_existing": True})
-        return result.one()
+        conversation: Conversation = result.scalar_one()
+        return conversation
 
     async def purge_idle(self, before: datetime) -> int:
         """Delete conversations untouched since a time; return how many."""
@@ -97,13 +141,8 @@ class UpdateRepository:
         then finds the row, so exactly one process answers it.
         """
         result = await self.session.execute(
-            insert_ignoring_conflicts(
-                self.session,
-                ProcessedUpdate,
-                channel=channel,
-                update_id=update_id,
-                processed_at=now,
-            )
+            _update_claim(_dialect_name(self.session)),
+            {"channel": channel, "update_id": update_id, "processed_at": now},
         )
         return rowcount(result) == 1
 

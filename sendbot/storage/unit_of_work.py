@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from types import TracebackType
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -16,6 +17,35 @@ from sendbot.storage.repositories import (
 from sendbot.storage.ticket_repository import TicketRepository
 
 
+class WriterTurns:
+    """Units of work on one SQLite database take turns within this process.
+
+    SQLite lets one transaction write at a time; a second writer polls the file lock,
+    sleeping up to 100 ms between tries, which turns a busy moment into seconds of delay.
+    Waiting in line on an asyncio lock instead costs nothing. A unit of work opened inside
+    another in the same task does not wait for itself. Several processes on one SQLite file
+    still meet SQLite's busy timeout; a shared deployment uses PostgreSQL.
+    """
+
+    def __init__(self) -> None:
+        self._lock = asyncio.Lock()
+        self._holder: asyncio.Task[object] | None = None
+
+    async def enter(self) -> bool:
+        """Wait for this task's turn; False when the task holds it already (nested)."""
+        task = asyncio.current_task()
+        if task is not None and task is self._holder:
+            return False
+        await self._lock.acquire()
+        self._holder = task
+        return True
+
+    def leave(self) -> None:
+        """End this task's turn."""
+        self._holder = None
+        self._lock.release()
+
+
 class UnitOfWork:
     """Holds one session and the repositories that share it."""
 
@@ -28,10 +58,16 @@ class UnitOfWork:
     updates: UpdateRepository
     leases: LeaseRepository
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], turns: WriterTurns | None = None
+    ) -> None:
         self._sessions = sessions
+        self._turns = turns
+        self._has_turn = False
 
     async def __aenter__(self) -> UnitOfWork:
+        if self._turns is not None:
+            self._has_turn = await self._turns.enter()
         self.session = self._sessions()
         self.conversations = ConversationRepository(self.session)
         self.cases = CaseRepository(self.session)
@@ -54,7 +90,12 @@ class UnitOfWork:
             else:
                 await self.session.rollback()
         finally:
-            await self.session.close()
+            try:
+                await self.session.close()
+            finally:
+                if self._has_turn and self._turns is not None:
+                    self._has_turn = False
+                    self._turns.leave()
 
     async def commit(self) -> None:
         """Commit now, keeping the unit of work open."""

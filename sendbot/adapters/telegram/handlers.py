@@ -30,8 +30,9 @@ log = logging.getLogger(__name__)
 
 EDIT = "edit"
 # Handling that takes longer than this shows "typing" (Telegram shows it for 5 s or until
-# the reply); a quicker answer needs no sign of life.
-TYPING_AFTER_S = 0.3
+# the reply). Telegram advises the action only when a reply will take a noticeable time;
+# an answer within a second needs no sign of life.
+TYPING_AFTER_S = 1.0
 _NUMERIC_ID = re.compile(r"-?\d+")
 
 

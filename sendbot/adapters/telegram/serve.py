@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -25,6 +26,17 @@ class Webhook:
     def url_path(self) -> str:
         """The path this process serves: the path of the public URL."""
         return urlsplit(self.url).path.lstrip("/")
+
+
+def settle_memory() -> None:
+    """Leave everything built at start out of later garbage collections.
+
+    The modules, the knowledge base and its indexes live as long as the process; without
+    this each full collection walks them all again, a pause that lands on some parent's
+    reply (`gc.freeze`, as long-running Python servers do).
+    """
+    gc.collect()
+    gc.freeze()
 
 
 async def serve(application: TelegramApp, stop: asyncio.Event, webhook: Webhook | None) -> None:
@@ -54,6 +66,7 @@ async def serve(application: TelegramApp, stop: asyncio.Event, webhook: Webhook 
                     secret_token=webhook.secret_token,
                     allowed_updates=ALLOWED_UPDATES,
                 )
+            settle_memory()
             await stop.wait()
         finally:
             if server is not None:
