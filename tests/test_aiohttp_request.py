@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -10,6 +11,8 @@ from contextlib import asynccontextmanager
 import pytest
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, NetworkError, TimedOut
+from telegram.request import RequestData
+from telegram.request._requestparameter import RequestParameter
 
 from sendbot.adapters.telegram.aiohttp_request import AiohttpRequest
 from tests.fakes.bot_api import TOKEN, ApiError, FakeBotAPI
@@ -121,3 +124,36 @@ async def test_an_error_quoting_the_url_loses_the_token() -> None:
         assert TOKEN not in str(raised.value) and "bot<token>" in str(raised.value)
     finally:
         await request.shutdown()
+
+
+async def test_calls_without_files_are_sent_as_json() -> None:
+    seen: list[bytes] = []
+
+    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        head = await reader.readuntil(b"\r\n\r\n")
+        length = next(
+            int(line.split(b":", 1)[1])
+            for line in head.split(b"\r\n")
+            if line.lower().startswith(b"content-length:")
+        )
+        seen.append(head + await reader.readexactly(length))
+        body = b'{"ok": true, "result": true}'
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(answer, "127.0.0.1", 0)
+    url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+    request = AiohttpRequest()
+    await request.initialize()
+    try:
+        data = RequestData([RequestParameter("text", "Hello £5 & <b>more</b>", None)])
+        assert await request.post(f"{url}/bot{TOKEN}/sendMessage", data) is True
+    finally:
+        await request.shutdown()
+        server.close()
+        await server.wait_closed()
+    (raw,) = seen
+    head, body = raw.split(b"\r\n\r\n", 1)
+    assert b"content-type: application/json" in head.lower()
+    assert json.loads(body) == {"text": "Hello £5 & <b>more</b>"}

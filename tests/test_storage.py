@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from alembic import command
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from sendbot.storage.db import Database, DatabaseUnavailable, alembic_config
-from sendbot.storage.models import Conversation
+from sendbot.storage.models import Conversation, ProcessedUpdate, utcnow
 
 
 async def test_empty_database_is_migrated_to_current(database_url: str) -> None:
@@ -119,3 +120,46 @@ asyncio.run(main())
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["current", "False"]
+
+
+async def test_sqlite_writers_take_turns_instead_of_polling_the_lock(sqlite_url: str) -> None:
+    database = Database(sqlite_url, connect_args={"timeout": 0.05})
+    try:
+        await database.upgrade()
+        inside, most = 0, 0
+
+        async def write(n: int) -> None:
+            nonlocal inside, most
+            async with database.unit_of_work() as uow:
+                inside += 1
+                most = max(most, inside)
+                await uow.updates.claim("test", n, utcnow())
+                await asyncio.sleep(0.01)  # the write lock is held across awaits
+                inside -= 1
+
+        # With a 50 ms busy timeout, writers racing for SQLite's lock would fail.
+        await asyncio.wait_for(asyncio.gather(*(write(n) for n in range(30))), 30)
+        assert most == 1
+        async with database.unit_of_work() as uow:
+            count = await uow.session.scalar(select(func.count()).select_from(ProcessedUpdate))
+        assert count == 30
+    finally:
+        await database.dispose()
+
+
+async def test_a_unit_of_work_inside_another_does_not_wait_for_itself(sqlite_url: str) -> None:
+    database = Database(sqlite_url)
+    try:
+        await database.upgrade()
+
+        async def nested() -> None:
+            async with database.unit_of_work() as outer:
+                await outer.conversations.lock_or_create("k" * 64, "telegram")
+                async with database.unit_of_work() as inner:  # a read, as SQLite allows
+                    assert await inner.conversations.get("other") is None
+                await outer.updates.claim("test", 1, utcnow())
+
+        await asyncio.wait_for(nested(), 10)
+        await asyncio.wait_for(nested(), 10)  # and the turn was handed back
+    finally:
+        await database.dispose()

@@ -22,7 +22,7 @@ class KnowledgeError(ValueError):
 class Source(BaseModel):
     """Where a fact comes from: a public page, a legal reference, or both."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", frozen=True)  # hashable, as entries are
     title: str = Field(min_length=3)
     url: str | None = None
     ref: str | None = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 
 from sendbot.core.dialogue import Router, Rows, Turn, rows
 from sendbot.core.flows.common import menu_button, stale_button
@@ -23,6 +24,18 @@ def render_entry(entry: Entry, sources_label: str = "Sources:") -> str:
     return f"<b>{escape(entry.title)}</b>\n\n{body}\n\n<i>{sources_label}</i>\n{sources}"
 
 
+@lru_cache(maxsize=1024)
+def entry_parts(entry: Entry, sources_label: str, question: str | None) -> tuple[str, ...]:
+    """An entry as the messages that carry it, with a question at the end if any.
+
+    Entries never change while the bot runs, so each is rendered once, not per parent.
+    """
+    html = render_entry(entry, sources_label)
+    if question is not None:
+        html = f"{html}\n\n{question}"
+    return tuple(split_message(html))
+
+
 async def show_entry(turn: Turn, entry_id: str, ask: tuple[str, Rows] | None = None) -> None:
     """Send an entry, split under the message limit, with related-topic buttons last.
 
@@ -39,12 +52,11 @@ async def show_entry(turn: Turn, entry_id: str, ask: tuple[str, Rows] | None = N
         *rows(Button(button_label(f"➡️ {r.title}"), f"e:{r.id}") for r in related),
         [menu_button(turn)],
     ]
-    html = render_entry(entry, turn.t("entry_sources"))
+    question = None
     if ask is not None:
         question, ask_buttons = ask
-        html = f"{html}\n\n{question}"
         buttons = [*ask_buttons, *buttons]
-    parts = split_message(html)
+    parts = entry_parts(entry, turn.t("entry_sources"), question)
     for index, part in enumerate(parts):
         last = index == len(parts) - 1
         turn.reply(part, buttons if last else ())
