@@ -8,6 +8,11 @@ import re
 _TOKEN = re.compile(r"bot\d+:[A-Za-z0-9_-]{20,}")
 
 
+def mask_tokens(text: str) -> str:
+    """The text with anything shaped like a Bot API token (in a URL) masked."""
+    return _TOKEN.sub("bot<token>", text)
+
+
 class TokenFilter(logging.Filter):
     """Masks anything shaped like a Bot API token, whatever logger it comes from."""
 
@@ -15,7 +20,7 @@ class TokenFilter(logging.Filter):
         """Rewrite the record's message with tokens masked."""
         message = record.getMessage()
         if _TOKEN.search(message):
-            record.msg = _TOKEN.sub("bot<token>", message)
+            record.msg = mask_tokens(message)
             record.args = None
         return True
 
@@ -30,6 +35,6 @@ def configure_logging(level: str = "INFO") -> None:
     root.setLevel(level.upper())
     # python-telegram-bot logs the API URL (with the token), every call's parameters and
     # every update (message text) at DEBUG.
-    for noisy in ("httpx", "httpcore", "telegram", "apscheduler", "aiosqlite"):
+    for noisy in ("aiohttp", "httpx", "httpcore", "telegram", "apscheduler", "aiosqlite"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     logging.getLogger("sqlalchemy.engine").setLevel(logging.WARNING)

@@ -12,7 +12,6 @@ limiter and the outbox already handle.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import aiohttp
@@ -21,6 +20,8 @@ from telegram._utils.types import ODVInput
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
+from sendbot.logging_setup import mask_tokens
+
 # PTB's own defaults (HTTPXRequest), in seconds.
 CONNECT_TIMEOUT = 5.0
 READ_TIMEOUT = 5.0
@@ -28,8 +29,6 @@ WRITE_TIMEOUT = 5.0
 MEDIA_WRITE_TIMEOUT = 20.0
 POOL_TIMEOUT = 1.0
 _JSON = {"Content-Type": "application/json"}
-# A Bot API URL's token: /bot123456:AbC-dEf.../method
-_TOKEN_IN_URL = re.compile(r"bot\d+:[\w-]+")
 
 
 class AiohttpRequest(BaseRequest):
@@ -109,9 +108,8 @@ class AiohttpRequest(BaseRequest):
         except TimeoutError as error:  # aiohttp's timeouts are asyncio.TimeoutError
             raise TimedOut from error
         except aiohttp.ClientError as error:
-            raise NetworkError(
-                f"aiohttp.{type(error).__name__}: {_without_token(error)}"
-            ) from error
+            text = mask_tokens(str(error))  # some aiohttp errors quote the URL
+            raise NetworkError(f"aiohttp.{type(error).__name__}: {text}") from error
 
     def _timeout(
         self,
@@ -146,11 +144,6 @@ class AiohttpRequest(BaseRequest):
             sock_connect=chosen["connect"],
             sock_read=chosen["read"],
         )
-
-
-def _without_token(error: Exception) -> str:
-    """An error's text with any bot token cut out (some aiohttp errors quote the URL)."""
-    return _TOKEN_IN_URL.sub("bot<token>", str(error))
 
 
 def _given(value: ODVInput[float], default: float | None) -> float | None:
