@@ -90,12 +90,12 @@ class UnitOfWork:
             else:
                 await self.session.rollback()
         finally:
-            try:
-                await self.session.close()
-            finally:
-                if self._has_turn and self._turns is not None:
-                    self._has_turn = False
-                    self._turns.leave()
+            # The transaction is over: the next writer may start while the connection goes
+            # back to the pool.
+            if self._has_turn and self._turns is not None:
+                self._has_turn = False
+                self._turns.leave()
+            await self.session.close()
 
     async def commit(self) -> None:
         """Commit now, keeping the unit of work open."""
