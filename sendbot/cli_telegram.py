@@ -42,7 +42,7 @@ async def run_bot(settings: Settings, webhook_url: str | None, listen: str, port
         secret = settings.webhook_secret.get_secret_value()
         webhook = Webhook(url=webhook_url, listen=listen, port=port, secret_token=secret)
     async with open_app(settings) as app:
-        await serve(build_application(settings, app), stop, webhook)
+        await serve(build_application(settings, app), stop, webhook, settle=True)
 
 
 @click.command("run")

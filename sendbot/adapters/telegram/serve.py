@@ -39,11 +39,17 @@ def settle_memory() -> None:
     gc.freeze()
 
 
-async def serve(application: TelegramApp, stop: asyncio.Event, webhook: Webhook | None) -> None:
+async def serve(
+    application: TelegramApp,
+    stop: asyncio.Event,
+    webhook: Webhook | None,
+    settle: bool = False,
+) -> None:
     """Start the bot (commands announced, jobs running), then serve until `stop` is set.
 
     A webhook is served by sendbot's own server, which answers each POST only once the
-    update is handled (see webhook.py), never by PTB's, which answers before.
+    update is handled (see webhook.py), never by PTB's, which answers before. `settle`
+    (for a process that only serves, as `sendbot run`) calls `settle_memory` once started.
     """
     async with application:  # initialize (getMe) and, on exit, shut down
         if application.post_init is not None:
@@ -66,7 +72,8 @@ async def serve(application: TelegramApp, stop: asyncio.Event, webhook: Webhook 
                     secret_token=webhook.secret_token,
                     allowed_updates=ALLOWED_UPDATES,
                 )
-            settle_memory()
+            if settle:
+                settle_memory()
             await stop.wait()
         finally:
             if server is not None:
