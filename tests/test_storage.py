@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -51,6 +52,29 @@ async def test_unit_of_work_commits_on_success(database_url: str) -> None:
             stored = await uow.conversations.get("k1")
             assert stored is not None and stored.state == "asking"
             assert stored.created_at.tzinfo is not None
+    finally:
+        await database.dispose()
+
+
+async def test_lock_or_create_creates_then_touches_keeping_the_state(database_url: str) -> None:
+    database = Database(database_url)
+    first, later = datetime(2026, 1, 5, 9, tzinfo=UTC), datetime(2026, 2, 1, 9, tzinfo=UTC)
+    try:
+        await database.ensure_ready()
+        async with database.unit_of_work() as uow:
+            new = await uow.conversations.lock_or_create("k3", "telegram", first)
+            assert (new.state, new.data, new.active) == ("idle", {}, True)
+            assert new.created_at == new.updated_at == first
+            new.state, new.data, new.active = "asking", {"draft": "x"}, False
+        async with database.unit_of_work() as uow:
+            again = await uow.conversations.lock_or_create("k3", "telegram", later)
+            assert (again.state, again.data, again.active) == ("asking", {"draft": "x"}, True)
+            assert (again.created_at, again.updated_at) == (first, later)
+        async with database.unit_of_work() as uow:
+            stored = await uow.conversations.get("k3")
+            assert stored is not None and stored.active and stored.updated_at == later
+            count = await uow.session.scalar(select(func.count()).select_from(Conversation))
+            assert count == 1
     finally:
         await database.dispose()
 
