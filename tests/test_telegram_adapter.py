@@ -341,3 +341,18 @@ async def test_the_outbox_sender_reports_a_blocked_chat_as_gone(
             await sender.send("4242", Outbound(html="and again"))
     assert told == ["4242"]
     assert [c.text for c in api.sent(4242)] == ["<b>hello</b>", "hello again", "and again"]
+
+
+async def test_html_telegram_cannot_read_is_sent_as_plain_words(
+    settings: Settings, app: App
+) -> None:
+    async with telegram_bot(settings, app) as (api, application):
+        chat = TelegramChat(api, application, PARENT_CHAT_ID)
+        api.fail("sendMessage", ApiError(400, "Bad Request: can't parse entities: bad tag"))
+        failed, plain = await chat.send("/help")
+    assert failed.params["parse_mode"] == "HTML"
+    assert "parse_mode" not in plain.params
+    assert "<" not in plain.text and "/menu" in plain.text
+    assert plain.keyboard == failed.keyboard, "the buttons still come with the words"
+    async with app.database.unit_of_work() as uow:
+        assert (await uow.session.execute(select(OutboxMessage))).scalars().all() == []

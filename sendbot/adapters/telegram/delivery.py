@@ -8,6 +8,7 @@ backoff by the outbox.
 
 from __future__ import annotations
 
+import logging
 import warnings
 from collections.abc import Awaitable, Callable
 
@@ -16,12 +17,15 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.warnings import PTBDeprecationWarning
 
-from sendbot.core.formatting import TELEGRAM_LIMIT, split_message
+from sendbot.core.formatting import TELEGRAM_LIMIT, html_to_plain, split_message
 from sendbot.core.messages import Button, Outbound
 from sendbot.core.outbox import RecipientGone, TemporaryFailure
 
 CAPTION_LIMIT = 1024
 NOT_MODIFIED = "message is not modified"
+UNREADABLE_HTML = "can't parse entities"
+log = logging.getLogger(__name__)
+
 GONE_PHRASES = ("chat not found", "user is deactivated", "bot was blocked", "bot was kicked")
 
 
@@ -74,12 +78,31 @@ async def deliver(
         return
     for index, part in enumerate(parts):
         last = index == len(parts) - 1
+        await _send_text(bot, chat_id, part, markup if last else None)
+
+
+async def _send_text(
+    bot: Bot, chat_id: int | str, html: str, markup: InlineKeyboardMarkup | None
+) -> None:
+    """Send one part as HTML; if Telegram cannot read the HTML, the same words plainly.
+
+    A formatting fault of ours must not cost the parent the answer: without this the reply
+    would fail, and Telegram's copy of the update would be dropped as already handled.
+    """
+    try:
         await bot.send_message(
             chat_id,
-            part,
+            html,
             parse_mode=ParseMode.HTML,
-            reply_markup=markup if last else None,
+            reply_markup=markup,
             disable_web_page_preview=True,
+        )
+    except BadRequest as error:
+        if UNREADABLE_HTML not in error.message.lower():
+            raise
+        log.warning("Telegram could not read a reply's HTML; sent it as plain text")
+        await bot.send_message(
+            chat_id, html_to_plain(html), reply_markup=markup, disable_web_page_preview=True
         )
 
 
