@@ -89,6 +89,13 @@ def bench_cases(
     type=click.Path(file_okay=False, path_type=Path),
     help="Run the bots under cProfile, keep the files here and print where the time went.",
 )
+@click.option(
+    "--echo-client",
+    type=click.Choice(["httpx", "aiohttp"]),
+    default="httpx",
+    show_default=True,
+    help="The echo bot's Bot API client: PTB's default, or the one sendbot uses.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON lines instead of a table.")
 @click.pass_context
 def bench_e2e(
@@ -102,6 +109,7 @@ def bench_e2e(
     backend: str,
     postgres_url: str,
     profile_dir: Path | None,
+    echo_client: str,
     as_json: bool,
 ) -> None:
     """Simulated parents through `sendbot run` by webhook, against an echo bot."""
@@ -129,6 +137,7 @@ def bench_e2e(
         knowledge_dir=settings.knowledge_dir,
         council=settings.council,
         profile_dir=profile_dir,
+        echo_client=echo_client,
     )
     rows = []
     for count in counts:

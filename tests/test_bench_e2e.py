@@ -8,6 +8,8 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
+import pytest
+
 from sendbot.bench.e2e import E2EOptions, format_table, run_e2e
 from sendbot.bench.load import UpdateFactory, percentile, plan_conversations
 
@@ -40,10 +42,13 @@ def test_percentile_is_nearest_rank() -> None:
     assert percentile([], 0.99) == 0.0
 
 
-async def test_a_small_run_answers_every_update_through_both_bots(knowledge_dir: Path) -> None:
+@pytest.mark.parametrize("echo_client", ["httpx", "aiohttp"])
+async def test_a_small_run_answers_every_update_through_both_bots(
+    knowledge_dir: Path, echo_client: str
+) -> None:
     options = E2EOptions(
         updates=60, chats=12, concurrency=4, rate_per_s=20, rate_seconds=1, warmup=4,
-        knowledge_dir=knowledge_dir, council="testshire",
+        knowledge_dir=knowledge_dir, council="testshire", echo_client=echo_client,
     )  # fmt: skip
     row = await run_e2e(1, options)
     assert row.keys() >= HEADLINE_KEYS and row["scenario"] == "e2e"
@@ -54,6 +59,7 @@ async def test_a_small_run_answers_every_update_through_both_bots(knowledge_dir:
     assert row["rss_mb"] > 10, "peak RSS of the bot process was read"
     assert row["bot_api_calls_per_update"] >= 1, "at least one reply an update"
     assert "updates/s" in format_table([row])
+    assert row["echo_client"] == echo_client and 0 < row["echo_p50_ms"] <= row["echo_p99_ms"]
 
 
 def test_bench_without_a_scenario_lists_them() -> None:

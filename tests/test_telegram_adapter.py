@@ -278,11 +278,12 @@ async def test_errors_are_logged_without_text_and_the_parent_is_told(
 
     @router.command("boom")
     async def boom(turn: Turn) -> None:
-        turn.reply("<b>unclosed secret-words")  # the fake refuses it, like Telegram
+        turn.reply("<b>secret-words</b>")
 
     app.dialogue = Dialogue(app.services, app.database, router)
     with debug_logging() as logs:
         async with telegram_bot(settings, app) as (api, application):
+            api.fail("sendMessage", ApiError(400, "Bad Request: something unexpected"))
             chat = TelegramChat(api, application, PARENT_CHAT_ID)
             replies = await chat.send("/boom parent-words")
     assert replies[-1].text == MESSAGES["error"]
@@ -346,10 +347,12 @@ async def test_the_outbox_sender_reports_a_blocked_chat_as_gone(
 async def test_html_telegram_cannot_read_is_sent_as_plain_words(
     settings: Settings, app: App
 ) -> None:
-    async with telegram_bot(settings, app) as (api, application):
-        chat = TelegramChat(api, application, PARENT_CHAT_ID)
-        api.fail("sendMessage", ApiError(400, "Bad Request: can't parse entities: bad tag"))
-        failed, plain = await chat.send("/help")
+    with debug_logging() as logs:
+        async with telegram_bot(settings, app) as (api, application):
+            chat = TelegramChat(api, application, PARENT_CHAT_ID)
+            api.fail("sendMessage", ApiError(400, "Bad Request: can't parse entities: bad tag"))
+            failed, plain = await chat.send("/help")
+    assert "plain text" in logs.text and "/menu" not in logs.text
     assert failed.params["parse_mode"] == "HTML"
     assert "parse_mode" not in plain.params
     assert "<" not in plain.text and "/menu" in plain.text

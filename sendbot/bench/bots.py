@@ -39,6 +39,7 @@ class BotSpec:
     env: dict[str, str]
     cwd: Path  # a scratch folder, so no .env file of the caller's is read
     profile_dir: Path | None = None  # run under cProfile, writing one file per process
+    echo_client: str = "httpx"  # the echo bot's Bot API client: "httpx" or "aiohttp"
 
     def command(self, port: int) -> list[str]:
         """The command line of one process listening on a port."""
@@ -47,7 +48,7 @@ class BotSpec:
             python += ["-m", "cProfile", "-o", str(self.profile_dir / f"bot-{port}.prof")]
         if self.echo:
             return [*python, "-m", "sendbot.bench.echo_bot", "--port", str(port), "--path",
-                    HOOK_PATH]  # fmt: skip
+                    HOOK_PATH, "--client", self.echo_client]  # fmt: skip
         return [*python, "-m", "sendbot", "run", "--webhook-url", WEBHOOK_URL,
                 "--listen", "127.0.0.1", "--port", str(port)]  # fmt: skip
 

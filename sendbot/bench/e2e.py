@@ -40,6 +40,8 @@ class E2EOptions:
     knowledge_dir: Path | None = None
     council: str | None = None
     profile_dir: Path | None = None  # run the real bot under cProfile, one file a process
+    # The echo bot's Bot API client: "httpx" (PTB's default) or "aiohttp" (sendbot's own).
+    echo_client: str = "httpx"
 
 
 @dataclass(frozen=True)
@@ -116,7 +118,7 @@ async def run_e2e(processes: int, options: E2EOptions) -> dict[str, Any]:
                 calls = dict(api.recorder.counts)
             async with FakeBotAPI() as api:
                 env = bot_environment(dict(os.environ), api.url, url, secret, **extra)
-                echo_spec = BotSpec(True, env, folder)
+                echo_spec = BotSpec(True, env, folder, echo_client=options.echo_client)
                 echo = await _run_phase(api, echo_spec, processes, options, seed=processes)
     return _row(processes, options, sendbot, echo, calls, load_before)
 
@@ -151,6 +153,7 @@ def _row(
         "saturated_p50_ms": closed["p50_ms"],
         "saturated_p99_ms": closed["p99_ms"],
         "echo_rss_mb": round(echo.peak_rss_mb, 1),
+        "echo_client": options.echo_client,
         "echo_p50_ms": echo_latency["p50_ms"],
         "echo_p99_ms": echo_latency["p99_ms"],
         "concurrency": options.concurrency,
