@@ -59,17 +59,21 @@ class _Table:
         return len(self.keys)
 
 
-def _pairs(raw: bytes) -> Iterator[tuple[str, int]]:
-    """The list's words (ASCII, apostrophes removed) and counts, one JSON pair at a time."""
+def _pairs(raw: bytes) -> Iterator[tuple[str | None, int]]:
+    """Every word of the list with its count, one JSON pair at a time.
+
+    The word is None when it is kept out (too rare, or not ASCII), as its count still adds
+    to the total; apostrophes are removed from the rest.
+    """
     for match in _PAIR.finditer(raw):
         count = int(match.group(2))
         if count < _MIN_COUNT:
+            yield None, count
             continue
         quoted = match.group(1)
         word = json.loads(b'"' + quoted + b'"') if b"\\" in quoted else quoted.decode()
-        if word.isascii():
-            # Questions are matched without apostrophes: "doesn't" is looked up as "doesnt".
-            yield word.replace("'", ""), count
+        # Questions are matched without apostrophes: "doesn't" is looked up as "doesnt".
+        yield (word.replace("'", "") if word.isascii() else None), count
 
 
 @lru_cache(maxsize=1)
@@ -81,14 +85,17 @@ def _zipf_table() -> _Table:
         raw = gzip.decompress(data)
     except (ModuleNotFoundError, FileNotFoundError, OSError, ValueError):
         return empty
-    total = sum(int(m.group(2)) for m in _PAIR.finditer(raw)) or 1
-    scale = 1e9 / total
-    hashes, frequencies = array("Q"), array("d")  # compact while reading
+    total = 0
+    hashes, counts = array("Q"), array("Q")  # compact while reading, in one pass
     for word, count in _pairs(raw):
-        hashes.append(_hash(word))
-        frequencies.append(round(math.log10(count * scale), 2))
+        total += count
+        if word is not None:
+            hashes.append(_hash(word))
+            counts.append(count)
     if not hashes:
         return empty
+    scale = 1e9 / total
+    frequencies = array("d", (round(math.log10(count * scale), 2) for count in counts))
     keys = np.frombuffer(hashes, dtype=np.uint64)
     values = np.frombuffer(frequencies, dtype=np.float64)
     # Sorted by hash, then frequency: the last of each run of one hash is its highest.
