@@ -86,8 +86,7 @@ class Database:
         self.url = url
         self.engine = create_engine(url, **engine_kwargs)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
-        is_sqlite = make_url(url).get_backend_name() == "sqlite"
-        self._writer_turns = WriterTurns() if is_sqlite else None
+        self._writer_turns = WriterTurns() if self.engine.dialect.name == "sqlite" else None
 
     def unit_of_work(self) -> UnitOfWork:
         """Start a unit of work: commit on success, roll back on error."""

@@ -16,13 +16,17 @@ from sendbot.storage.models import Conversation, JobLease, ProcessedUpdate, utcn
 
 def insert_ignoring_conflicts(session: AsyncSession, model: Any, **values: Any) -> Insert:
     """An INSERT that does nothing when the row's key exists (PostgreSQL and SQLite)."""
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    return dialect.insert(model).values(**values).on_conflict_do_nothing()
+    return _upsert_insert(_dialect_name(session), model).values(**values).on_conflict_do_nothing()
 
 
 def _dialect_name(session: AsyncSession) -> str:
     """The session's database: "postgresql" or "sqlite"."""
     return "postgresql" if session.get_bind().dialect.name == "postgresql" else "sqlite"
+
+
+def _upsert_insert(dialect_name: str, target: Any) -> postgresql.Insert | sqlite.Insert:
+    """The dialect's INSERT, the one with ON CONFLICT clauses."""
+    return (postgresql if dialect_name == "postgresql" else sqlite).insert(target)
 
 
 # The two statements of every message, built once per dialect: building a statement and
@@ -32,10 +36,9 @@ def _dialect_name(session: AsyncSession) -> str:
 @cache
 def _update_claim(dialect_name: str) -> Insert:
     """INSERT a handled update, doing nothing if it is there already."""
-    dialect = postgresql if dialect_name == "postgresql" else sqlite
     table = ProcessedUpdate.__table__
     return (
-        dialect.insert(table)
+        _upsert_insert(dialect_name, table)
         .values(
             channel=bindparam("channel", type_=table.c.channel.type),
             update_id=bindparam("update_id", type_=table.c.update_id.type),
@@ -52,11 +55,10 @@ def _conversation_upsert(dialect_name: str) -> ExecutableReturnsRows:
     A Core upsert loaded through `from_statement`: the ORM's own upsert path (bulk
     INSERT with RETURNING) costs about half as much again.
     """
-    dialect = postgresql if dialect_name == "postgresql" else sqlite
     table = Conversation.__table__
     at = bindparam("at", type_=table.c.updated_at.type)
     upsert = (
-        dialect.insert(table)
+        _upsert_insert(dialect_name, table)
         .values(
             chat_key=bindparam("chat_key", type_=table.c.chat_key.type),
             channel=bindparam("channel", type_=table.c.channel.type),
