@@ -21,11 +21,11 @@ from sendbot.core.formatting import TELEGRAM_LIMIT, html_to_plain, split_message
 from sendbot.core.messages import Button, Outbound
 from sendbot.core.outbox import RecipientGone, TemporaryFailure
 
+log = logging.getLogger(__name__)
+
 CAPTION_LIMIT = 1024
 NOT_MODIFIED = "message is not modified"
 UNREADABLE_HTML = "can't parse entities"
-log = logging.getLogger(__name__)
-
 GONE_PHRASES = ("chat not found", "user is deactivated", "bot was blocked", "bot was kicked")
 
 
@@ -119,9 +119,7 @@ async def _send_document(
     caption = parts[0] if len(parts) == 1 and len(parts[0]) <= CAPTION_LIMIT else None
     if caption is None:
         for part in parts:
-            await bot.send_message(
-                chat_id, part, parse_mode=ParseMode.HTML, disable_web_page_preview=True
-            )
+            await _send_text(bot, chat_id, part, None)
     await bot.send_document(
         chat_id,
         InputFile(content, filename=name),
