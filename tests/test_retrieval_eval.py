@@ -2,12 +2,9 @@
 
 `sendbot eval tests/data/eval.jsonl --json` runs on the bundled knowledge for Bristol.
 The issue's targets are top-1 >= 0.92, top-3 >= 0.98, out-of-scope rejection >= 0.90 and
-false fallback <= 0.05. The safety pair (rejection, false fallback) is asserted at the
-target; top-1 is held at its target too (the engine measured 0.929 over all 423 questions
-when this guard was last set), and top-3 below its target, which is not met: measured
-0.957 (ranking alone, with no fallback, reaches 0.977), held a little lower so that a
-small wording change in an entry does not break the build. Raise it as the engine
-improves.
+false fallback <= 0.05, and every one is asserted at the target. When this guard was
+last set the engine measured top-1 0.946 and top-3 0.980 over all 423 questions, so
+top-3 has no slack: one more in-scope question missed fails the build, as it should.
 """
 
 from __future__ import annotations
@@ -34,7 +31,7 @@ from sendbot.kb.retrieval import Retriever
 
 EVAL_FILE = Path(__file__).resolve().parent / "data" / "eval.jsonl"
 TOP1_FLOOR = 0.92
-TOP3_FLOOR = 0.95
+TOP3_FLOOR = 0.98
 
 
 @pytest.fixture(scope="module")

@@ -44,6 +44,14 @@ def test_off_topic_words_are_everyday_words_no_entry_uses(retriever: Retriever) 
     assert _off(retriever, "pay council tax online") == ["tax"]
     # A made-up word (a name, an unrepaired typo) is not evidence either way.
     assert _off(retriever, "zorblax ehcp") == []
+    # Nor is a word as everyday as "meant" or "seem": it says nothing of another subject.
+    assert _off(retriever, "are schools meant to have a senco, ours doesnt seem to") == []
+
+
+def test_an_everyday_word_does_not_outweigh_a_send_term(retriever: Retriever) -> None:
+    query = retriever.analyse("are schools meant to have a senco")
+    assert retriever.in_domain(query)
+    assert not retriever.in_domain(retriever.analyse("senco for my council tax"))
 
 
 def test_a_send_question_with_a_typo_is_clarified_not_dropped(retriever: Retriever) -> None:

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from sendbot.config import bundled_knowledge_dir
 from sendbot.kb import english
+from sendbot.kb.loader import load_knowledge
 from sendbot.kb.normalise import british, normalise, stem
 from sendbot.kb.synonyms import Analyser, SynonymError, SynonymTable, bundled_synonyms
 
@@ -37,6 +38,13 @@ def test_american_spellings_become_british() -> None:
     )
     assert british("size") == "size"  # not every -ize word is American
     assert british("citizen") == "citizen"
+
+
+def test_text_speak_becomes_plain_words() -> None:
+    assert normalise("wat r u doing abt ur EHCP pls") == "what are you doing abt your ehcp please"
+    assert normalise("dunno y") == "dont know y"
+    # Respelling twice changes nothing, even where one word becomes two.
+    assert normalise(normalise("dunno wanna")) == "dont know want to"
 
 
 @settings(max_examples=300, deadline=None)
@@ -125,6 +133,37 @@ def test_malformed_synonym_files_are_refused(tmp_path: Path) -> None:
     path.write_text("groups:\n  - [lonely]\n")
     with pytest.raises(SynonymError, match="two items"):
         SynonymTable.load(path)
+
+
+def test_fillers_are_dropped_and_nothing_around_them(tmp_path: Path) -> None:
+    path = tmp_path / "synonyms.yaml"
+    path.write_text("groups:\n  - [ehcp, ehc plan]\nfillers:\n  - new to all this\n")
+    analyser = Analyser(SynonymTable.load(path))
+    assert analyser.terms("New to all this! what is an EHC plan") == ["what", "ehcp"]
+    # A filler's words elsewhere, or in another order, are kept.
+    assert analyser.terms("new school, all of this year") == ["new", "school", "year"]
+
+
+def test_the_bundled_fillers_keep_every_entry_question_meaningful() -> None:
+    kb = load_knowledge(bundled_knowledge_dir(), "bristol")
+    analyser = Analyser(bundled_synonyms())
+    for entry in kb.entries.values():
+        for question in entry.questions:
+            assert analyser.terms(question), (entry.id, question)
+
+
+def test_malformed_fillers_are_refused(tmp_path: Path) -> None:
+    path = tmp_path / "synonyms.yaml"
+    path.write_text("groups:\n  - [ehcp, ehc plan]\nfillers: new to all this\n")
+    with pytest.raises(SynonymError, match="fillers"):
+        SynonymTable.load(path)
+    path.write_text("groups:\n  - [ehcp, ehc plan]\nfillers:\n  - '!!!'\n")
+    with pytest.raises(SynonymError, match="fillers"):
+        SynonymTable.load(path)
+
+
+def test_possessive_pronouns_are_small_words(analyser: Analyser) -> None:
+    assert analyser.terms("ours doesnt have a senco") == analyser.terms("doesnt have a senco")
 
 
 def test_a_knowledge_folder_without_synonyms_uses_the_bundled_ones(tmp_path: Path) -> None:

@@ -127,6 +127,36 @@ AMERICAN_TO_BRITISH: dict[str, str] = {
     "mustache": "moustache",
 }
 
+# Text-speak and phonetic spellings of everyday words, as parents type on a phone.
+TEXT_SPEAK: dict[str, str] = {
+    "wat": "what",
+    "wot": "what",
+    "wht": "what",
+    "wen": "when",
+    "hw": "how",
+    "u": "you",
+    "ur": "your",
+    "r": "are",
+    "pls": "please",
+    "plz": "please",
+    "coz": "because",
+    "cos": "because",
+    "cuz": "because",
+    "bcos": "because",
+    "bcoz": "because",
+    "tho": "though",
+    "thru": "through",
+    "skool": "school",
+    "dunno": "dont know",
+    "wanna": "want to",
+    "gonna": "going to",
+    "gotta": "got to",
+    "ppl": "people",
+}
+
+# Every word-for-word respelling `normalise` makes.
+SPELLINGS: dict[str, str] = {**AMERICAN_TO_BRITISH, **TEXT_SPEAK}
+
 
 def _fold(text: str) -> str:
     """Unicode compatibility form, lower case, accents removed, quotes unified."""
@@ -137,8 +167,8 @@ def _fold(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
-def british(word: str, spellings: Mapping[str, str] = AMERICAN_TO_BRITISH) -> str:
-    """The British spelling of one lower-case word (unchanged when not American)."""
+def british(word: str, spellings: Mapping[str, str] = SPELLINGS) -> str:
+    """The British spelling of one lower-case word (unchanged when not American or text-speak)."""
     mapped = spellings.get(word)
     if mapped is not None:
         return mapped
@@ -151,7 +181,7 @@ def british(word: str, spellings: Mapping[str, str] = AMERICAN_TO_BRITISH) -> st
     return word
 
 
-def normalise(text: str, spellings: Mapping[str, str] = AMERICAN_TO_BRITISH) -> str:
+def normalise(text: str, spellings: Mapping[str, str] = SPELLINGS) -> str:
     """Lower-case words separated by single spaces, British spelling, no punctuation.
 
     Possessives go ("ds's" becomes "ds"), inner apostrophes join ("can't" becomes
@@ -167,7 +197,7 @@ def normalise(text: str, spellings: Mapping[str, str] = AMERICAN_TO_BRITISH) -> 
     folded = _PREFIX_HYPHEN.sub(r"\1", folded)
     folded = _THOUSANDS.sub("", folded)
     words = _NOT_WORD.sub(" ", folded).split()
-    if spellings is AMERICAN_TO_BRITISH:
+    if spellings is SPELLINGS:
         return " ".join([_british_cached(w) for w in words])
     return " ".join([british(w, spellings) for w in words])
 

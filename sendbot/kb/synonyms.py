@@ -37,11 +37,12 @@ from sendbot.kb.normalise import normalise, stem
 STOPWORDS = frozenset(
     """
     a an the my our your his her their its me him them us we you he she it they i im ive id
+    ours yours theirs hers myself ourselves yourself himself herself themselves
     youre hes shes theyre weve theyve is are was were be been being am do does did doing
     done have has had having of to in on at by for from with about as into onto this that
     these those there here and or but so if then than just very really also too please hi
-    hello thanks thank thankyou any some would could should shall will can may might get got
-    getting gets ill wed let lets whats thats theres heres hey dear anyone know knows
+    hello thanks thank thankyou any some would could should shall will can may might
+    ill wed let lets whats thats theres heres hey dear anyone know knows
     question questions wondering wonder ok okay etc ie eg even all now still really actually
     literally basically already ever yet anyway though every each both either another such
     same own thing things stuff something anything everything lot lots bit oh um erm hmm
@@ -63,9 +64,12 @@ class SynonymError(KnowledgeError):
 
 @dataclass(frozen=True)
 class SynonymTable:
-    """Groups of equivalent phrases, each read as the group's first item."""
+    """Groups of equivalent phrases, each read as the group's first item, and fillers."""
 
     groups: tuple[tuple[str, ...], ...] = ()
+    # Phrases that carry feeling but no subject ("new to all this", "at the end of my
+    # tether"): dropped from questions before anything else, so they match no entry.
+    fillers: tuple[str, ...] = ()
 
     @classmethod
     def load(cls, path: Path) -> SynonymTable:
@@ -82,7 +86,12 @@ class SynonymTable:
             if not isinstance(group, list) or len(group) < 2:
                 raise SynonymError(f"{path}: group {index} needs at least two items")
             parsed.append(tuple(str(item) for item in group))
-        return cls(tuple(parsed))
+        fillers = raw.get("fillers", [])
+        if not isinstance(fillers, list) or not all(
+            isinstance(item, str) and normalise(item) for item in fillers
+        ):
+            raise SynonymError(f"{path}: 'fillers' must be a list of phrases")
+        return cls(tuple(parsed), tuple(fillers))
 
     @classmethod
     def for_knowledge(cls, root: Path | None) -> SynonymTable:
@@ -140,6 +149,8 @@ class Analyser:
                 owner[key] = group[0]
                 self._phrases[key] = tuple(canonical)
         self._canonical_terms = frozenset(self._canonical)
+        self._fillers = {tuple(normalise(item).split()) for item in self.synonyms.fillers}
+        self._longest_filler = max((len(f) for f in self._fillers), default=0)
         self._longest = max((len(k) for k in self._phrases), default=1)
         known = set(self.vocabulary) | self.synonyms.words()
         self._known = known
@@ -194,8 +205,23 @@ class Analyser:
         return fixed
 
     def words(self, text: str) -> list[str]:
-        """Normalised, typo-repaired words with small words removed (before stemming)."""
-        return content_words([self.repair(w) for w in normalise(text).split()])
+        """Normalised, typo-repaired words without fillers and small words (before stemming)."""
+        words = [self.repair(w) for w in normalise(text).split()]
+        return content_words(self.without_fillers(words) if self._fillers else words)
+
+    def without_fillers(self, words: Sequence[str]) -> list[str]:
+        """The words with every filler phrase taken out, longest first."""
+        kept: list[str] = []
+        i = 0
+        while i < len(words):
+            for size in range(min(self._longest_filler, len(words) - i), 0, -1):
+                if tuple(words[i : i + size]) in self._fillers:
+                    i += size
+                    break
+            else:
+                kept.append(words[i])
+                i += 1
+        return kept
 
     def terms(self, text: str) -> list[str]:
         """The index terms of a text, in order."""
