@@ -1,10 +1,14 @@
-"""Regression guard for question answering on the project's own evaluation set.
+"""Regression guard for question answering on the project's own evaluation sets.
 
 `sendbot eval tests/data/eval.jsonl --json` runs on the bundled knowledge for Bristol.
 The issue's targets are top-1 >= 0.92, top-3 >= 0.98, out-of-scope rejection >= 0.90 and
 false fallback <= 0.05, and every one is asserted at the target. When this guard was
-last set the engine measured top-1 0.946 and top-3 0.980 over all 423 questions, so
-top-3 has no slack: one more in-scope question missed fails the build, as it should.
+last set the engine measured top-1 0.943 and top-3 0.983 over all 423 questions.
+
+tests/data/blind.jsonl (100 in scope, 40 out) was written afterwards by someone who had
+seen neither the entries, the synonyms nor the off-topic list: it shows how the engine
+does on wording nobody tuned for (top-1 0.860, top-3 0.980, rejection 0.950 when
+written). Never tune on it; only its safety pair is guarded here.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from sendbot.kb.loader import KnowledgeBase, load_knowledge
 from sendbot.kb.retrieval import Retriever
 
 EVAL_FILE = Path(__file__).resolve().parent / "data" / "eval.jsonl"
+BLIND_FILE = EVAL_FILE.with_name("blind.jsonl")
 TOP1_FLOOR = 0.92
 TOP3_FLOOR = 0.98
 
@@ -82,6 +87,16 @@ def test_real_evaluation_meets_the_guard(tmp_path: Path) -> None:
     assert report["top1"] >= TOP1_FLOOR, report
     assert report["top3"] >= TOP3_FLOOR, report
     assert report["answer_precision"] >= 0.95, report
+
+
+def test_the_blind_set_is_turned_away_safely(kb: KnowledgeBase) -> None:
+    items = load_eval(BLIND_FILE)
+    assert len(items) >= 100
+    assert {e for i in items for e in i.expect} <= set(kb.entries)
+    report = evaluate(EngineMethod(Retriever(kb).ask), items)
+    assert report.oos_rejection >= 0.90, report
+    assert report.false_fallback <= 0.05, report
+    assert report.answer_precision >= 0.90, report
 
 
 def test_the_engine_beats_the_lexical_baselines(items: list[EvalItem], kb: KnowledgeBase) -> None:

@@ -121,6 +121,8 @@ class BM25Baseline(Baseline):
         super().__init__()
         import bm25s
 
+        # bm25s sets its own logger to DEBUG when imported: quiet it again.
+        logging.getLogger("bm25s").setLevel(logging.WARNING)
         self._bm25s = bm25s
         entries = list(kb.entries.values())
         self._owners = [e.id for e in entries]

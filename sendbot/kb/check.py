@@ -22,6 +22,8 @@ from sendbot.kb.loader import (
     load_sections,
     parse_entry,
 )
+from sendbot.kb.off_topic import DEFAULT_OFF_TOPICS, OffTopics
+from sendbot.kb.synonyms import DEFAULT_SYNONYMS, Analyser, SynonymTable
 
 MAX_GRADE = 9.0
 REVIEW_AGE = dt.timedelta(days=365)
@@ -207,7 +209,24 @@ def check_knowledge(root: Path, today: dt.date | None = None) -> Report:
         Texts.load(root / "messages.yaml").keys()
     except (OSError, ValueError, yaml.YAMLError) as error:
         report.add("error", "messages.yaml", str(error))
+    _check_matching_data(root, report)
     return report
+
+
+def _check_matching_data(root: Path, report: Report) -> None:
+    """The synonym and off-topic files question matching reads, where the folder has them."""
+    synonyms = root / DEFAULT_SYNONYMS
+    if synonyms.is_file():
+        try:
+            Analyser(SynonymTable.load(synonyms))
+        except KnowledgeError as error:
+            report.add("error", DEFAULT_SYNONYMS, str(error))
+    off_topics = root / DEFAULT_OFF_TOPICS
+    if off_topics.is_file():
+        try:
+            OffTopics.load(off_topics)
+        except KnowledgeError as error:
+            report.add("error", DEFAULT_OFF_TOPICS, str(error))
 
 
 def format_table(report: Report) -> str:
