@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 from alembic import command
 from sqlalchemy import func, select
+from sqlalchemy.engine import Connection
 
 from sendbot.storage.db import Database, DatabaseUnavailable, alembic_config
-from sendbot.storage.models import Conversation, ProcessedUpdate, utcnow
+from sendbot.storage.models import Conversation, JobLease, ProcessedUpdate, utcnow
 
 
 async def test_empty_database_is_migrated_to_current(database_url: str) -> None:
@@ -75,6 +76,51 @@ async def test_lock_or_create_creates_then_touches_keeping_the_state(database_ur
             assert stored is not None and stored.active and stored.updated_at == later
             count = await uow.session.scalar(select(func.count()).select_from(Conversation))
             assert count == 1
+    finally:
+        await database.dispose()
+
+
+async def test_claim_and_lock_claims_once_then_touches_the_chat(database_url: str) -> None:
+    database = Database(database_url)
+    first, later = datetime(2026, 1, 5, 9, tzinfo=UTC), datetime(2026, 2, 1, 9, tzinfo=UTC)
+    try:
+        await database.ensure_ready()
+        async with database.unit_of_work() as uow:
+            new = await uow.conversations.claim_and_lock("telegram", 10, "k4", first)
+            assert new is not None and (new.state, new.data, new.active) == ("idle", {}, True)
+            new.state, new.active = "asking", False
+        async with database.unit_of_work() as uow:
+            assert await uow.conversations.claim_and_lock("telegram", 10, "k4", later) is None
+            assert await uow.conversations.claim_and_lock("telegram", 10, "k5", later) is None
+        async with database.unit_of_work() as uow:
+            again = await uow.conversations.claim_and_lock("telegram", 11, "k4", later)
+            assert again is not None and (again.state, again.active) == ("asking", True)
+            assert (again.created_at, again.updated_at) == (first, later)
+        async with database.unit_of_work() as uow:
+            chats = await uow.session.scalar(select(func.count()).select_from(Conversation))
+            claims = await uow.session.scalar(select(func.count()).select_from(ProcessedUpdate))
+            assert (chats, claims) == (1, 2), "a duplicate neither creates nor touches a chat"
+    finally:
+        await database.dispose()
+
+
+async def test_a_sqlite_connection_returned_mid_transaction_is_rolled_back(
+    sqlite_url: str,
+) -> None:
+    database = Database(sqlite_url)
+
+    def insert_behind_sqlalchemys_back(connection: Connection) -> bool:
+        cursor = connection.connection.cursor()
+        cursor.execute("INSERT INTO job_leases (name, holder, lease_until) VALUES ('x', '', '')")
+        cursor.close()
+        return bool(connection.connection.driver_connection.in_transaction)
+
+    try:
+        await database.ensure_ready()
+        async with database.engine.connect() as connection:
+            assert await connection.run_sync(insert_behind_sqlalchemys_back)
+        async with database.unit_of_work() as uow:
+            assert await uow.session.scalar(select(func.count()).select_from(JobLease)) == 0
     finally:
         await database.dispose()
 

@@ -138,31 +138,41 @@ class Dialogue:
             return [Outbound(html=self.services.texts.get("error"))]
 
     async def _handle(self, inbound: Inbound) -> list[Outbound]:
-        """Handle one message in a transaction."""
+        """Handle one message in a transaction (run again if the connection was lost)."""
         text = clean_text(inbound.text)
         chat_key = self.services.keyring.chat_key(inbound.channel, inbound.chat_id)
-        async with self.database.unit_of_work() as uow:
-            if inbound.update_id is not None and not await uow.updates.claim(
-                inbound.channel, inbound.update_id, self.services.clock()
-            ):
-                return []  # a redelivered update: it was answered already
-            conversation = await uow.conversations.lock_or_create(
-                chat_key, inbound.channel, self.services.clock()
-            )
-            if conversation.chat_ref is None:
-                conversation.chat_ref = self.services.keyring.encrypt(inbound.chat_id)
-            turn = Turn(inbound, text, uow, conversation, self.services)
-            limit = self.services.settings.max_message_chars
-            if inbound.kind is InboundKind.TEXT and len(text) > limit:
-                turn.say("too_long", length=len(text), limit=limit)
-                return turn.replies
-            if inbound.kind is InboundKind.TEXT and not text:
-                turn.say("empty_message")
-                return turn.replies
-            handler = self.router.route(turn)
-            if handler is not None:
-                await handler(turn)
+        return await self.database.run(lambda uow: self._turn(uow, inbound, text, chat_key))
+
+    async def _turn(
+        self, uow: UnitOfWork, inbound: Inbound, text: str, chat_key: str
+    ) -> list[Outbound]:
+        """Claim the update, lock the chat's conversation and run the routed handler."""
+        conversation = await self._open(uow, inbound, chat_key)
+        if conversation is None:
+            return []  # a redelivered update: it was answered already
+        if conversation.chat_ref is None:
+            conversation.chat_ref = self.services.keyring.encrypt(inbound.chat_id)
+        turn = Turn(inbound, text, uow, conversation, self.services)
+        limit = self.services.settings.max_message_chars
+        if inbound.kind is InboundKind.TEXT and len(text) > limit:
+            turn.say("too_long", length=len(text), limit=limit)
             return turn.replies
+        if inbound.kind is InboundKind.TEXT and not text:
+            turn.say("empty_message")
+            return turn.replies
+        handler = self.router.route(turn)
+        if handler is not None:
+            await handler(turn)
+        return turn.replies
+
+    async def _open(self, uow: UnitOfWork, inbound: Inbound, chat_key: str) -> Conversation | None:
+        """Claim the update (if it has an id) and lock its chat; None if it was handled."""
+        now = self.services.clock()
+        if inbound.update_id is None:
+            return await uow.conversations.lock_or_create(chat_key, inbound.channel, now)
+        return await uow.conversations.claim_and_lock(
+            inbound.channel, inbound.update_id, chat_key, now
+        )
 
 
 def rows(buttons: Iterable[Button], per_row: int = 1) -> list[list[Button]]:

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from sqlalchemy import event, inspect, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.pool import PoolResetState
 
 from sendbot.storage.unit_of_work import UnitOfWork, WriterTurns
 
@@ -25,6 +27,7 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 # tests/test_storage.py checks that it is Alembic's head, so a new migration updates it.
 SCHEMA_HEAD = "0007"
 SchemaState = Literal["empty", "current", "behind", "unknown"]
+T = TypeVar("T")
 
 
 class DatabaseUnavailable(RuntimeError):
@@ -51,6 +54,18 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _sqlite_reset(dbapi_connection: Any, _record: Any, state: PoolResetState) -> None:
+    """Roll back a SQLite connection going back to the pool only if it is in a transaction.
+
+    The pool's own reset rolls back every time, even after a commit, and with aiosqlite
+    each rollback is a trip to the connection's thread and back.
+    """
+    if state.terminate_only or not state.asyncio_safe:
+        return
+    if dbapi_connection.driver_connection.in_transaction:
+        dbapi_connection.rollback()
+
+
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """Create an async engine with the settings each backend needs."""
     parsed = make_url(url)
@@ -58,10 +73,11 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         database = parsed.database
         if database and database != ":memory:":
             Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        kwargs.setdefault("pool_reset_on_return", None)  # _sqlite_reset does it
         engine = create_async_engine(url, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "reset", _sqlite_reset)
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
     search_path = parsed.query.get("search_path")
     if search_path:
         # asyncpg takes server settings as a connect argument, not in the URL.
@@ -91,6 +107,24 @@ class Database:
     def unit_of_work(self) -> UnitOfWork:
         """Start a unit of work: commit on success, roll back on error."""
         return UnitOfWork(self.sessions, self._writer_turns)
+
+    async def run(self, work: Callable[[UnitOfWork], Awaitable[T]]) -> T:
+        """Run `work` in a unit of work; again, once, if its connection was found closed.
+
+        Connections are not pinged when taken from the pool; a database restart shows
+        instead as one closed connection here, and the work, which committed nothing,
+        runs again on a new one (see `UnitOfWork.may_run_again`).
+        """
+        uow = self.unit_of_work()
+        try:
+            async with uow:
+                return await work(uow)
+        except DBAPIError as error:
+            if not uow.may_run_again(error):
+                raise
+            log.warning("database connection was closed: running the work again on a new one")
+        async with self.unit_of_work() as again:
+            return await work(again)
 
     async def schema_state(self) -> SchemaState:
         """Say whether the schema is missing, current or behind the code."""

@@ -6,7 +6,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Insert, bindparam, delete, select, update
+from sqlalchemy import Insert, bindparam, delete, exists, literal, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.selectable import ExecutableReturnsRows
@@ -76,6 +76,50 @@ def _conversation_upsert(dialect_name: str) -> ExecutableReturnsRows:
     return select(Conversation).from_statement(upsert)
 
 
+@cache
+def _claim_and_upsert() -> ExecutableReturnsRows:
+    """PostgreSQL: claim an update and, only if it was new, upsert its chat's conversation.
+
+    The claim runs in a WITH clause ahead of the upsert, so one round trip does what
+    `_update_claim` and `_conversation_upsert` do in two, taking the same locks in the same
+    order; no row comes back when the update was claimed already.
+    """
+    table, claims = Conversation.__table__, ProcessedUpdate.__table__
+    at = bindparam("at", type_=table.c.updated_at.type)
+    channel = bindparam("channel", type_=table.c.channel.type)
+    claim = (
+        _upsert_insert("postgresql", claims)
+        .values(
+            channel=channel,
+            update_id=bindparam("update_id", type_=claims.c.update_id.type),
+            processed_at=at,
+        )
+        .on_conflict_do_nothing()
+        .returning(claims.c.update_id)
+        .cte("claim")
+    )
+    new_row = select(
+        bindparam("chat_key", type_=table.c.chat_key.type),
+        channel,
+        literal("idle", table.c.state.type),
+        literal({}, table.c.data.type),
+        true(),
+        at,
+        at,
+    ).where(exists(select(claim.c.update_id)))
+    columns = ["chat_key", "channel", "state", "data", "active", "created_at", "updated_at"]
+    upsert = (
+        _upsert_insert("postgresql", table)
+        .from_select(columns, new_row)
+        .on_conflict_do_update(
+            index_elements=[table.c.chat_key], set_={"active": True, "updated_at": at}
+        )
+        .returning(*table.c)
+        .add_cte(claim)
+    )
+    return select(Conversation).from_statement(upsert)
+
+
 def rowcount(result: Any) -> int:
     """How many rows a statement touched."""
     return int(getattr(result, "rowcount", 0) or 0)
@@ -120,6 +164,25 @@ class ConversationRepository:
             execution_options={"populate_existing": True},
         )
         conversation: Conversation = result.scalar_one()
+        return conversation
+
+    async def claim_and_lock(
+        self, channel: str, update_id: int, chat_key: str, now: datetime
+    ) -> Conversation | None:
+        """Record an update as handled and lock its chat's conversation (see lock_or_create).
+
+        None when the update was handled already. PostgreSQL does both in one statement;
+        SQLite, which has no INSERT in a WITH clause, runs the claim and the upsert in turn.
+        """
+        if _dialect_name(self.session) != "postgresql":
+            if not await UpdateRepository(self.session).claim(channel, update_id, now):
+                return None
+            return await self.lock_or_create(chat_key, channel, now)
+        values = {"channel": channel, "update_id": update_id, "chat_key": chat_key, "at": now}
+        result = await self.session.execute(
+            _claim_and_upsert(), values, execution_options={"populate_existing": True}
+        )
+        conversation: Conversation | None = result.scalar_one_or_none()
         return conversation
 
     async def purge_idle(self, before: datetime) -> int:

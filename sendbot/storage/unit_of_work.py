@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from types import TracebackType
 
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from sendbot.storage.answers import FeedbackRepository, GapRepository
@@ -64,6 +65,7 @@ class UnitOfWork:
         self._sessions = sessions
         self._turns = turns
         self._has_turn = False
+        self._committing = False
 
     async def __aenter__(self) -> UnitOfWork:
         if self._turns is not None:
@@ -86,7 +88,7 @@ class UnitOfWork:
     ) -> None:
         try:
             if exc_type is None:
-                await self.session.commit()
+                await self.commit()
             else:
                 await self.session.rollback()
         finally:
@@ -99,4 +101,16 @@ class UnitOfWork:
 
     async def commit(self) -> None:
         """Commit now, keeping the unit of work open."""
+        self._committing = True
         await self.session.commit()
+
+    def may_run_again(self, error: BaseException) -> bool:
+        """Whether the work failed only because its connection was closed, before any commit.
+
+        Pooled connections are not tested before use (that costs three round trips to
+        PostgreSQL per unit of work); one the server closed fails at its first statement,
+        SQLAlchemy then replaces every pooled connection, and the work, which changed
+        nothing, can run again. Once a commit has been sent its outcome is unknown, so not.
+        """
+        lost = isinstance(error, DBAPIError) and error.connection_invalidated
+        return lost and not self._committing

@@ -25,6 +25,7 @@ from sendbot.app import App
 from sendbot.core.messages import Audience as Recipient
 from sendbot.core.messages import Inbound, InboundKind, Outbound
 from sendbot.core.outbox import RecipientGone, enqueue
+from sendbot.storage.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -68,21 +69,24 @@ class TelegramHandlers:
         Most answers come in a few milliseconds, and a "typing" action before them would
         cost a Bot API call for nothing. When handling is slow (a busy database, a long
         search) the action goes out after `TYPING_AFTER_S`; once started it is awaited
-        before any reply is sent, so it never shows after one.
+        before any reply is sent, so it never shows after one. Until then it is only a
+        timer, not a task, so a quick answer costs next to nothing.
         """
-        started = asyncio.Event()
-        typing = asyncio.create_task(self._show_typing_after(bot, inbound.chat_id, started))
+        typing: list[asyncio.Task[None]] = []
+
+        def start_typing() -> None:
+            typing.append(asyncio.create_task(self._show_typing(bot, inbound.chat_id)))
+
+        timer = asyncio.get_running_loop().call_later(self.typing_after_s, start_typing)
         try:
             return await self.app.dialogue.handle(inbound)
         finally:
-            if not started.is_set():
-                typing.cancel()
-            await asyncio.wait([typing])
+            timer.cancel()
+            if typing:
+                await asyncio.wait(typing)
 
-    async def _show_typing_after(self, bot: Bot, chat_id: str, started: asyncio.Event) -> None:
-        """After the delay, the chat's "typing" action; a failure to show it does not matter."""
-        await asyncio.sleep(self.typing_after_s)
-        started.set()
+    async def _show_typing(self, bot: Bot, chat_id: str) -> None:
+        """The chat's "typing" action; a failure to show it does not matter."""
         with suppress(TelegramError):
             await bot.send_chat_action(int(chat_id), ChatAction.TYPING)
 
@@ -148,25 +152,32 @@ class TelegramHandlers:
             return
         keyring = self.app.services.keyring
         key = f"tg:{inbound.update_id}:{index}:{keyring.chat_key(CHANNEL, target)[:16]}"
-        async with self.app.database.unit_of_work() as uow:
+        chat_ref = keyring.encrypt(target)
+
+        async def save(uow: UnitOfWork) -> None:
             await enqueue(
                 uow,
                 dedupe_key=key,
                 channel=CHANNEL,
-                chat_ref=keyring.encrypt(target),
+                chat_ref=chat_ref,
                 message=reply,
                 kind="reply",
                 keyring=keyring,
             )
+
+        await self.app.database.run(save)
         log.info("reply saved to the outbox for a retry (%s)", reason)
 
     async def mark_inactive(self, chat_id: str) -> None:
         """Remember that a chat blocked the bot (it becomes active again when it writes)."""
         chat_key = self.app.services.keyring.chat_key(CHANNEL, chat_id)
-        async with self.app.database.unit_of_work() as uow:
+
+        async def mark(uow: UnitOfWork) -> None:
             conversation = await uow.conversations.get(chat_key)
             if conversation is not None:
                 conversation.active = False
+
+        await self.app.database.run(mark)
         log.info("a chat blocked the bot; marked inactive")
 
     async def _on_membership(self, change: ChatMemberUpdated) -> None:
