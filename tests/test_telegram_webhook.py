@@ -14,7 +14,7 @@ from contextlib import asynccontextmanager
 import httpx
 
 from sendbot.adapters.telegram import build_application
-from sendbot.adapters.telegram.webhook import SECRET_HEADER, WebhookServer
+from sendbot.adapters.telegram.webhook import MAX_BODY_BYTES, SECRET_HEADER, WebhookServer
 from sendbot.app import App
 from sendbot.config import Settings
 from sendbot.core.messages import Inbound, Outbound
@@ -81,6 +81,21 @@ async def test_a_body_that_is_not_an_update_is_a_bad_request(settings: Settings,
         answer = await client.post(url, content=b"{not json", headers={SECRET_HEADER: SECRET})
         assert answer.status_code == 400
         assert api.sent() == []
+
+
+async def test_only_posts_of_a_sane_size_to_the_path_are_taken(
+    settings: Settings, app: App
+) -> None:
+    async with webhook(settings, app) as (api, url), httpx.AsyncClient() as client:
+        huge = b"{" + b" " * MAX_BODY_BYTES + b"}"
+        too_big = await client.post(url, content=huge, headers={SECRET_HEADER: SECRET})
+        fetched = await client.get(url, headers={SECRET_HEADER: SECRET})
+        update = api.text_update(PARENT_CHAT_ID, "/start")
+        elsewhere = await client.post(url + "x", json=update, headers={SECRET_HEADER: SECRET})
+        slash = await client.post(url + "/", json=update, headers={SECRET_HEADER: SECRET})
+        assert (too_big.status_code, fetched.status_code) == (413, 405)
+        assert (elsewhere.status_code, slash.status_code) == (404, 200)
+        assert len(api.sent()) == 2, "only the update posted to the path was answered"
 
 
 async def test_a_failed_update_gets_500_and_its_redelivery_is_not_answered_twice(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import warnings
 from collections.abc import Awaitable, Callable
+from functools import lru_cache
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from telegram.constants import ParseMode
@@ -29,8 +30,13 @@ UNREADABLE_HTML = "can't parse entities"
 GONE_PHRASES = ("chat not found", "user is deactivated", "bot was blocked", "bot was kicked")
 
 
+@lru_cache(maxsize=1024)
 def keyboard(rows: tuple[tuple[Button, ...], ...]) -> InlineKeyboardMarkup | None:
-    """Button rows as an inline keyboard (None when there are no buttons)."""
+    """Button rows as an inline keyboard (None when there are no buttons).
+
+    Most replies carry one of a few keyboards (the menu, an entry's related topics), and
+    PTB's objects are immutable and costly to build, so each is built once.
+    """
     if not rows:
         return None
     return InlineKeyboardMarkup(

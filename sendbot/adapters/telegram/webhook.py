@@ -16,15 +16,15 @@ import logging
 from http import HTTPStatus
 from typing import Any
 
-import tornado.web
+from aiohttp import web
 from telegram import Update
 from telegram.ext import Application, ContextTypes
-from tornado.httpserver import HTTPServer
 
 log = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 MAX_BODY_BYTES = 1_000_000  # an update is a few kilobytes at most
+IDLE_TIMEOUT_S = 60  # a kept-alive connection with no request for this long is closed
 
 # Any PTB Application (sendbot's, or the benchmark's echo bot, which imports nothing else).
 TelegramApp = Application[Any, Any, Any, Any, Any, Any]
@@ -72,32 +72,12 @@ class UpdateReceiver:
         return HTTPStatus.OK
 
 
-class _UpdateHandler(tornado.web.RequestHandler):
-    """The one route: POST an update."""
-
-    SUPPORTED_METHODS = ("POST",)
-
-    def initialize(self, receiver: UpdateReceiver) -> None:
-        """Tornado's per-request set-up."""
-        self.receiver = receiver
-
-    async def post(self, *args: Any) -> None:
-        """Answer only after the update has been handled."""
-        token = self.request.headers.get(SECRET_HEADER)
-        status = await self.receiver.receive(token, self.request.body)
-        self.set_status(status)
-        self.finish()
-
-
-class _QuietApplication(tornado.web.Application):
-    """Tornado's application without its per-request access log (it would log the path)."""
-
-    def log_request(self, handler: tornado.web.RequestHandler) -> None:
-        """Log nothing per request."""
-
-
 class WebhookServer:
-    """Serves one URL path on listen:port, handing each POSTed update to the Application."""
+    """Serves one URL path on listen:port, handing each POSTed update to the Application.
+
+    On aiohttp's server, whose HTTP parser is compiled: about half the CPU per request of
+    tornado's, which PTB's own webhook uses.
+    """
 
     def __init__(
         self, application: TelegramApp, listen: str, port: int, url_path: str, secret_token: str
@@ -106,22 +86,33 @@ class WebhookServer:
         self.port = port
         self.receiver = UpdateReceiver(application, secret_token)
         path = "/" + url_path.strip("/")
-        routes = [(rf"{path.rstrip('/')}/?", _UpdateHandler, {"receiver": self.receiver})]
-        self._server = HTTPServer(
-            _QuietApplication(routes), max_body_size=MAX_BODY_BYTES, idle_connection_timeout=60
+        routes = web.Application(client_max_size=MAX_BODY_BYTES)
+        for route in {path.rstrip("/") or "/", path.rstrip("/") + "/"}:
+            routes.router.add_post(route, self._post)
+        # No access log: it would log the path, which holds nothing secret but is noise.
+        self._runner = web.AppRunner(
+            routes, access_log=None, keepalive_timeout=IDLE_TIMEOUT_S, shutdown_timeout=10
         )
         self.running = False
 
+    async def _post(self, request: web.Request) -> web.Response:
+        """Answer only after the update has been handled; refuse a wrong secret unread."""
+        token = request.headers.get(SECRET_HEADER)
+        if not self.receiver.authentic(token):
+            return web.Response(status=HTTPStatus.FORBIDDEN)
+        status = await self.receiver.receive(token, await request.read())
+        return web.Response(status=status)
+
     async def start(self) -> None:
         """Start listening (the event loop serves requests from now on)."""
-        self._server.listen(self.port, address=self.listen)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, self.listen, self.port).start()
         self.running = True
         log.info("webhook server listening on %s:%s", self.listen, self.port)
 
     async def stop(self) -> None:
-        """Stop accepting requests and close open connections."""
+        """Stop accepting requests, let those in progress finish, close connections."""
         if not self.running:
             return
         self.running = False
-        self._server.stop()
-        await self._server.close_all_connections()
+        await self._runner.cleanup()
