@@ -12,10 +12,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
-from sendbot.config import bundled_knowledge_dir
 from sendbot.kb.loader import KnowledgeError
+from sendbot.kb.matching_files import knowledge_file, read_mapping_with_list
 from sendbot.kb.normalise import normalise
 
 DEFAULT_OFF_TOPICS = "off-topic.yaml"
@@ -43,13 +41,7 @@ class OffTopics:
     @classmethod
     def load(cls, path: Path) -> OffTopics:
         """Read an off-topic.yaml file."""
-        try:
-            raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except (OSError, yaml.YAMLError) as error:
-            raise OffTopicError(f"{path}: {error}") from error
-        topics = raw.get("topics") if isinstance(raw, dict) else None
-        if not isinstance(topics, list):
-            raise OffTopicError(f"{path}: expected a mapping with a 'topics' list")
+        _, topics = read_mapping_with_list(path, "topics", OffTopicError)
         parsed: list[OffTopic] = []
         seen: set[str] = set()
         for index, topic in enumerate(topics, 1):
@@ -59,10 +51,8 @@ class OffTopics:
     @classmethod
     def for_knowledge(cls, root: Path | None) -> OffTopics:
         """The off-topic subjects of a knowledge folder, or the bundled ones when it has none."""
-        for folder in (root, bundled_knowledge_dir()):
-            if folder is not None and (folder / DEFAULT_OFF_TOPICS).is_file():
-                return _cached(str(folder / DEFAULT_OFF_TOPICS))
-        return cls()
+        path = knowledge_file(root, DEFAULT_OFF_TOPICS)
+        return _cached(str(path)) if path is not None else cls()
 
 
 def _topic(path: Path, index: int, topic: object, seen: set[str]) -> OffTopic:

@@ -22,13 +22,13 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
 from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
 
 from sendbot.config import bundled_knowledge_dir
 from sendbot.kb.english import zipf
 from sendbot.kb.loader import KnowledgeError
+from sendbot.kb.matching_files import knowledge_file, read_mapping_with_list
 from sendbot.kb.normalise import normalise, stem
 
 # Words too common to say anything about which answer is meant. Question words ("how",
@@ -74,13 +74,7 @@ class SynonymTable:
     @classmethod
     def load(cls, path: Path) -> SynonymTable:
         """Read a synonyms.yaml file."""
-        try:
-            raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except (OSError, yaml.YAMLError) as error:
-            raise SynonymError(f"{path}: {error}") from error
-        groups = raw.get("groups") if isinstance(raw, dict) else None
-        if not isinstance(groups, list):
-            raise SynonymError(f"{path}: expected a mapping with a 'groups' list")
+        raw, groups = read_mapping_with_list(path, "groups", SynonymError)
         parsed: list[tuple[str, ...]] = []
         for index, group in enumerate(groups, 1):
             if not isinstance(group, list) or len(group) < 2:
@@ -96,10 +90,8 @@ class SynonymTable:
     @classmethod
     def for_knowledge(cls, root: Path | None) -> SynonymTable:
         """The synonyms of a knowledge folder, or the bundled ones when it has none."""
-        for folder in (root, bundled_knowledge_dir()):
-            if folder is not None and (folder / DEFAULT_SYNONYMS).is_file():
-                return cls.load(folder / DEFAULT_SYNONYMS)
-        return cls()
+        path = knowledge_file(root, DEFAULT_SYNONYMS)
+        return cls.load(path) if path is not None else cls()
 
     def words(self) -> set[str]:
         """Every normalised word used in any item (known words for typo repair)."""
@@ -149,7 +141,9 @@ class Analyser:
                 owner[key] = group[0]
                 self._phrases[key] = tuple(canonical)
         self._canonical_terms = frozenset(self._canonical)
-        self._fillers = {tuple(normalise(item).split()) for item in self.synonyms.fillers}
+        self._fillers: dict[tuple[str, ...], tuple[str, ...]] = {
+            tuple(normalise(item).split()): () for item in self.synonyms.fillers
+        }
         self._longest_filler = max((len(f) for f in self._fillers), default=0)
         self._longest = max((len(k) for k in self._phrases), default=1)
         known = set(self.vocabulary) | self.synonyms.words()
@@ -211,17 +205,7 @@ class Analyser:
 
     def without_fillers(self, words: Sequence[str]) -> list[str]:
         """The words with every filler phrase taken out, longest first."""
-        kept: list[str] = []
-        i = 0
-        while i < len(words):
-            for size in range(min(self._longest_filler, len(words) - i), 0, -1):
-                if tuple(words[i : i + size]) in self._fillers:
-                    i += size
-                    break
-            else:
-                kept.append(words[i])
-                i += 1
-        return kept
+        return _replace_phrases(words, self._fillers, self._longest_filler)
 
     def terms(self, text: str) -> list[str]:
         """The index terms of a text, in order."""
@@ -260,20 +244,7 @@ class Analyser:
         return current
 
     def _expand_once(self, stems: Sequence[str]) -> list[str]:
-        out: list[str] = []
-        i = 0
-        n = len(stems)
-        while i < n:
-            for size in range(min(self._longest, n - i), 0, -1):
-                replacement = self._phrases.get(tuple(stems[i : i + size]))
-                if replacement is not None:
-                    out.extend(replacement)
-                    i += size
-                    break
-            else:
-                out.append(stems[i])
-                i += 1
-        return out
+        return _replace_phrases(stems, self._phrases, self._longest)
 
     def canonical_terms(self) -> frozenset[str]:
         """Terms that stand for a whole synonym group."""
@@ -293,6 +264,26 @@ class Analyser:
             self._canonical_zipf.get(term, 0.0),
             self._stem_zipf.get(term, 0.0),
         )
+
+
+def _replace_phrases(
+    words: Sequence[str], phrases: Mapping[tuple[str, ...], tuple[str, ...]], longest: int
+) -> list[str]:
+    """Replace each phrase found, longest first and left to right, by what it maps to."""
+    out: list[str] = []
+    i = 0
+    n = len(words)
+    while i < n:
+        for size in range(min(longest, n - i), 0, -1):
+            replacement = phrases.get(tuple(words[i : i + size]))
+            if replacement is not None:
+                out.extend(replacement)
+                i += size
+                break
+        else:
+            out.append(words[i])
+            i += 1
+    return out
 
 
 @lru_cache(maxsize=8)
