@@ -125,13 +125,19 @@ def test_a_phrase_in_two_groups_is_refused(tmp_path: Path) -> None:
         Analyser(SynonymTable.load(path))
 
 
-def test_malformed_synonym_files_are_refused(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("- just a list\n", "groups"),
+        ("groups:\n  - [lonely]\n", "two items"),
+        ("groups:\n  - [ehcp, ehc plan]\nfillers: new to all this\n", "fillers"),
+        ("groups:\n  - [ehcp, ehc plan]\nfillers:\n  - '!!!'\n", "fillers"),
+    ],
+)
+def test_malformed_synonym_files_are_refused(tmp_path: Path, text: str, message: str) -> None:
     path = tmp_path / "synonyms.yaml"
-    path.write_text("- just a list\n")
-    with pytest.raises(SynonymError, match="groups"):
-        SynonymTable.load(path)
-    path.write_text("groups:\n  - [lonely]\n")
-    with pytest.raises(SynonymError, match="two items"):
+    path.write_text(text)
+    with pytest.raises(SynonymError, match=message):
         SynonymTable.load(path)
 
 
@@ -150,16 +156,6 @@ def test_the_bundled_fillers_keep_every_entry_question_meaningful() -> None:
     for entry in kb.entries.values():
         for question in entry.questions:
             assert analyser.terms(question), (entry.id, question)
-
-
-def test_malformed_fillers_are_refused(tmp_path: Path) -> None:
-    path = tmp_path / "synonyms.yaml"
-    path.write_text("groups:\n  - [ehcp, ehc plan]\nfillers: new to all this\n")
-    with pytest.raises(SynonymError, match="fillers"):
-        SynonymTable.load(path)
-    path.write_text("groups:\n  - [ehcp, ehc plan]\nfillers:\n  - '!!!'\n")
-    with pytest.raises(SynonymError, match="fillers"):
-        SynonymTable.load(path)
 
 
 def test_possessive_pronouns_are_small_words(analyser: Analyser) -> None:
