@@ -197,6 +197,53 @@ async def test_an_edit_replaces_the_pressed_message(settings: Settings, app: App
     assert api.called("sendMessage") == []
 
 
+@pytest.mark.parametrize(
+    "refusal",
+    [
+        "Bad Request: message to edit not found",
+        "Bad Request: message can't be edited",
+        "Bad Request: can't parse entities: unsupported start tag",
+    ],
+)
+async def test_an_edit_telegram_refuses_is_sent_as_a_new_message(
+    settings: Settings, app: App, refusal: str
+) -> None:
+    router = Router()
+
+    @router.button("v")
+    async def vote(turn: Turn) -> None:
+        turn.send(Outbound(html="<b>Thanks!</b>", meta={"edit": "1"}))
+
+    app.dialogue = Dialogue(app.services, app.database, router)
+    with debug_logging() as logs:
+        async with telegram_bot(settings, app) as (api, application):
+            chat = TelegramChat(api, application, PARENT_CHAT_ID)
+            api.fail("editMessageText", ApiError(400, refusal))
+            await chat.process(api.button_update(PARENT_CHAT_ID, "v:y", message_id=55))
+    assert [c.params["message_id"] for c in api.called("editMessageText")] == [55]
+    assert [c.text for c in api.sent(PARENT_CHAT_ID)] == ["<b>Thanks!</b>", "<b>Thanks!</b>"]
+    assert "sent the answer anew" in logs.text and "Thanks" not in logs.text
+    assert MESSAGES["error"] not in [c.text for c in api.sent()]
+
+
+async def test_an_edit_to_a_chat_that_is_gone_marks_it_inactive(
+    settings: Settings, app: App
+) -> None:
+    router = Router()
+
+    @router.button("v")
+    async def vote(turn: Turn) -> None:
+        turn.send(Outbound(html="Thanks!", meta={"edit": "1"}))
+
+    app.dialogue = Dialogue(app.services, app.database, router)
+    async with telegram_bot(settings, app) as (api, application):
+        chat = TelegramChat(api, application, PARENT_CHAT_ID)
+        api.fail("editMessageText", ApiError(400, "Bad Request: chat not found"))
+        await chat.process(api.button_update(PARENT_CHAT_ID, "v:y", message_id=55))
+    assert api.called("sendMessage") == []
+    assert (await conversation(app)).active is False
+
+
 async def test_a_file_is_sent_as_a_document(settings: Settings, app: App) -> None:
     router = Router()
 

@@ -68,23 +68,47 @@ async def deliver(
     if message.document is not None:
         await _send_document(bot, chat_id, message, parts, markup)
         return
-    if edit_message_id is not None and len(parts) == 1:
-        try:
-            await bot.edit_message_text(
-                parts[0],
-                chat_id=chat_id,
-                message_id=edit_message_id,
-                parse_mode=ParseMode.HTML,
-                reply_markup=markup,
-                disable_web_page_preview=True,
-            )
-        except BadRequest as error:
-            if NOT_MODIFIED not in error.message.lower():
-                raise
+    if (
+        edit_message_id is not None
+        and len(parts) == 1
+        and await _edited(bot, chat_id, edit_message_id, parts[0], markup)
+    ):
         return
     for index, part in enumerate(parts):
         last = index == len(parts) - 1
         await _send_text(bot, chat_id, part, markup if last else None)
+
+
+async def _edited(
+    bot: Bot,
+    chat_id: int | str,
+    message_id: int,
+    html: str,
+    markup: InlineKeyboardMarkup | None,
+) -> bool:
+    """Replace a message's text in place; False when Telegram refuses, to send it anew.
+
+    Telegram refuses to edit a message that was deleted, is too old, or whose HTML it
+    cannot read; the parent who pressed the button must get the answer all the same.
+    """
+    try:
+        await bot.edit_message_text(
+            html,
+            chat_id=chat_id,
+            message_id=message_id,
+            parse_mode=ParseMode.HTML,
+            reply_markup=markup,
+            disable_web_page_preview=True,
+        )
+    except BadRequest as error:
+        reason = error.message.lower()
+        if NOT_MODIFIED in reason:
+            return True
+        if any(phrase in reason for phrase in GONE_PHRASES):
+            raise
+        log.warning("Telegram refused to edit a message in place; sent the answer anew")
+        return False
+    return True
 
 
 async def _send_text(
