@@ -145,7 +145,10 @@ def test_bench_retrieval_json(env_for_cli: dict[str, str]) -> None:
         assert set(row["rapidfuzz"]) == timings
         assert row["engine"]["p50_ms"] <= row["engine"]["p99_ms"]
         assert row["speedup_vs_rapidfuzz"] > 0
-    assert data["results"][1]["entries"] == 200
+        assert row["index_mb"] >= 0
+    real, synthetic = data["results"]
+    assert 0 < real["peak_rss_mb"] <= synthetic["peak_rss_mb"]
+    assert synthetic["entries"] == 200
 
 
 def test_kb_gaps_lists_redacted_questions(env_for_cli: dict[str, str]) -> None:

@@ -11,7 +11,6 @@ import asyncio
 import contextlib
 import csv
 import random
-import resource
 import tempfile
 import time
 import uuid
@@ -24,6 +23,7 @@ import numpy as np
 from sqlalchemy import insert, text
 
 from sendbot.bench.casedata import synthetic_rows, write_csv
+from sendbot.bench.memory import peak_rss_mb
 from sendbot.core.cases.importer import import_cases
 from sendbot.core.cases.status import child_name, entry_buttons, status_text
 from sendbot.core.cases.timefmt import london_today
@@ -35,11 +35,6 @@ from sendbot.storage.models import Case, CaseLink, utcnow
 
 STAGES = ["request_received", "assessing", "draft_issued", "final_issued", "review_due"]
 CHUNK = 5_000
-
-
-def peak_rss_mb() -> float:
-    """This process's peak resident memory so far, in MB."""
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
 def percentiles(times_ms: list[float]) -> dict[str, float]:

@@ -5,7 +5,9 @@ real frequencies, ten phrasings and a body of about 150 words each, so that the 
 has realistic term statistics. Timed questions are real phrasings with one word dropped
 and one typo, plus out-of-scope questions. Each size is measured for the engine and for
 plain rapidfuzz (WRatio over every phrasing) in the same run, and their ratio reported;
-as with `timeit`, the garbage collector is paused while a method is timed.
+as with `timeit`, the garbage collector is paused while a method is timed. Memory is
+the growth of this process's RSS while the engine's index is built, and the process's
+peak RSS so far (sizes are measured smallest first, so each peak is its own size's).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from sendbot.bench.memory import peak_rss_mb, rss_mb
 from sendbot.kb.baselines import RapidfuzzBaseline
 from sendbot.kb.loader import Entry, KnowledgeBase, Source
 from sendbot.kb.normalise import normalise
@@ -125,9 +128,11 @@ def _time(ask: Callable[[str], object], questions: Sequence[str]) -> dict[str, f
 
 def measure(kb: KnowledgeBase, label: str, questions: Sequence[str]) -> dict[str, Any]:
     """Build and time the engine and the rapidfuzz baseline on one knowledge base."""
+    before = rss_mb()
     start = time.perf_counter()
     engine = Retriever(kb)
     build = time.perf_counter() - start
+    index_mb = rss_mb() - before
     fuzzy = RapidfuzzBaseline(kb)
     phrasings = sum(len(e.questions) + 1 for e in kb.entries.values())
     engine_speed = _time(engine.ask, questions)
@@ -140,14 +145,17 @@ def measure(kb: KnowledgeBase, label: str, questions: Sequence[str]) -> dict[str
         "engine": engine_speed,
         "rapidfuzz": fuzzy_speed,
         "speedup_vs_rapidfuzz": round(engine_speed["qps"] / max(fuzzy_speed["qps"], 1e-9), 2),
+        "index_mb": round(index_mb, 1),
+        "peak_rss_mb": peak_rss_mb(),
     }
 
 
 def run_benchmark(kb: KnowledgeBase, sizes: Sequence[int], count: int) -> dict[str, Any]:
     """Measure at the real knowledge base, then at each synthetic size."""
     questions = bench_questions(kb, count)
+    Retriever(kb).ask(questions[0])  # loads the word tables every index shares, once
     results = [measure(kb, "real", questions)]
-    for size in sizes:
+    for size in sorted(sizes):
         results.append(measure(synthetic_kb(kb, size), f"synthetic-{size}", questions))
     return {"questions": count, "results": results}
 
@@ -156,10 +164,11 @@ def format_table(report: dict[str, Any]) -> str:
     """The benchmark as a readable table."""
     lines = [
         f"{report['questions']} questions per size; engine against plain rapidfuzz (WRatio); "
-        "wall-clock p50/p99, then CPU p99",
+        "wall-clock p50/p99, then CPU p99; memory: RSS growth while building the index, and the "
+        "process's peak RSS",
         f"{'kb':<16} {'entries':>7} {'build_s':>7} "
         f"{'qps':>7} {'p50_ms':>7} {'p99_ms':>7} {'cpu_p99':>7} | {'rf_qps':>7} {'rf_p50':>7} "
-        f"{'rf_p99':>7} {'rf_cpu99':>8} | {'speedup':>7}",
+        f"{'rf_p99':>7} {'rf_cpu99':>8} | {'speedup':>7} | {'index MB':>8} {'peak MB':>7}",
     ]
     for r in report["results"]:
         e, f = r["engine"], r["rapidfuzz"]
@@ -167,6 +176,6 @@ def format_table(report: dict[str, Any]) -> str:
             f"{r['kb']:<16} {r['entries']:>7} {r['build_s']:>7.2f} "
             f"{e['qps']:>7.0f} {e['p50_ms']:>7.3f} {e['p99_ms']:>7.3f} {e['cpu_p99_ms']:>7.3f} | "
             f"{f['qps']:>7.0f} {f['p50_ms']:>7.3f} {f['p99_ms']:>7.3f} {f['cpu_p99_ms']:>8.3f} | "
-            f"{r['speedup_vs_rapidfuzz']:>6.1f}x"
+            f"{r['speedup_vs_rapidfuzz']:>6.1f}x | {r['index_mb']:>8.1f} {r['peak_rss_mb']:>7.1f}"
         )
     return "\n".join(lines)
