@@ -181,19 +181,32 @@ async def test_officers_and_other_chats_get_their_messages(settings: Settings, a
     ]
 
 
-async def test_an_edit_replaces_the_pressed_message(settings: Settings, app: App) -> None:
+THANKS = "<b>Thanks!</b>"
+
+
+async def press_a_button_answered_by_an_edit(
+    settings: Settings, app: App, refusal: str | None = None
+) -> FakeBotAPI:
+    """Press a button on message 55 whose answer edits it; Telegram refuses the edit if told."""
     router = Router()
 
     @router.button("v")
     async def vote(turn: Turn) -> None:
-        turn.send(Outbound(html="Thanks!", meta={"edit": "1"}))
+        turn.send(Outbound(html=THANKS, meta={"edit": "1"}))
 
     app.dialogue = Dialogue(app.services, app.database, router)
     async with telegram_bot(settings, app) as (api, application):
         chat = TelegramChat(api, application, PARENT_CHAT_ID)
+        if refusal is not None:
+            api.fail("editMessageText", ApiError(400, refusal))
         await chat.process(api.button_update(PARENT_CHAT_ID, "v:y", message_id=55))
+    return api
+
+
+async def test_an_edit_replaces_the_pressed_message(settings: Settings, app: App) -> None:
+    api = await press_a_button_answered_by_an_edit(settings, app)
     (edit,) = api.called("editMessageText")
-    assert edit.params["message_id"] == 55 and edit.text == "Thanks!"
+    assert edit.params["message_id"] == 55 and edit.text == THANKS
     assert api.called("sendMessage") == []
 
 
@@ -208,20 +221,10 @@ async def test_an_edit_replaces_the_pressed_message(settings: Settings, app: App
 async def test_an_edit_telegram_refuses_is_sent_as_a_new_message(
     settings: Settings, app: App, refusal: str
 ) -> None:
-    router = Router()
-
-    @router.button("v")
-    async def vote(turn: Turn) -> None:
-        turn.send(Outbound(html="<b>Thanks!</b>", meta={"edit": "1"}))
-
-    app.dialogue = Dialogue(app.services, app.database, router)
     with debug_logging() as logs:
-        async with telegram_bot(settings, app) as (api, application):
-            chat = TelegramChat(api, application, PARENT_CHAT_ID)
-            api.fail("editMessageText", ApiError(400, refusal))
-            await chat.process(api.button_update(PARENT_CHAT_ID, "v:y", message_id=55))
+        api = await press_a_button_answered_by_an_edit(settings, app, refusal)
     assert [c.params["message_id"] for c in api.called("editMessageText")] == [55]
-    assert [c.text for c in api.sent(PARENT_CHAT_ID)] == ["<b>Thanks!</b>", "<b>Thanks!</b>"]
+    assert [c.text for c in api.called("sendMessage")] == [THANKS]
     assert "sent the answer anew" in logs.text and "Thanks" not in logs.text
     assert MESSAGES["error"] not in [c.text for c in api.sent()]
 
@@ -229,17 +232,7 @@ async def test_an_edit_telegram_refuses_is_sent_as_a_new_message(
 async def test_an_edit_to_a_chat_that_is_gone_marks_it_inactive(
     settings: Settings, app: App
 ) -> None:
-    router = Router()
-
-    @router.button("v")
-    async def vote(turn: Turn) -> None:
-        turn.send(Outbound(html="Thanks!", meta={"edit": "1"}))
-
-    app.dialogue = Dialogue(app.services, app.database, router)
-    async with telegram_bot(settings, app) as (api, application):
-        chat = TelegramChat(api, application, PARENT_CHAT_ID)
-        api.fail("editMessageText", ApiError(400, "Bad Request: chat not found"))
-        await chat.process(api.button_update(PARENT_CHAT_ID, "v:y", message_id=55))
+    api = await press_a_button_answered_by_an_edit(settings, app, "Bad Request: chat not found")
     assert api.called("sendMessage") == []
     assert (await conversation(app)).active is False
 
