@@ -6,14 +6,14 @@ sendMessage or editMessageText, the chat, the text and the time it came in.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import itertools
 import json
 import time
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
+
+from sendbot.bench.loopback import LoopbackServer
 
 BOT_ID = 987654321
 TOKEN = f"{BOT_ID}:BenchTokenNotARealOne_abcdefghijklmnop"
@@ -85,30 +85,20 @@ class FakeBotAPI:
 
     def __init__(self) -> None:
         self.recorder = Recorder()
-        self.port = 0
         self._message_ids = itertools.count(1)
-        self._server: asyncio.Server | None = None
-        self._connections: set[asyncio.Task[Any]] = set()
+        self._server = LoopbackServer(self._respond, backlog=1024)
 
     @property
     def url(self) -> str:
         """The root URL to give a bot (SENDBOT_TELEGRAM_API_URL)."""
-        return f"http://127.0.0.1:{self.port}"
+        return self._server.url
 
     async def __aenter__(self) -> FakeBotAPI:
-        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0, backlog=1024)
-        self.port = int(self._server.sockets[0].getsockname()[1])
+        await self._server.start()
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        assert self._server is not None
-        self._server.close()
-        for task in list(self._connections):
-            task.cancel()
-        for task in list(self._connections):
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
-        await self._server.wait_closed()
+        await self._server.close()
 
     def answer(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         """(HTTP status, JSON body) for one call, as Telegram would answer it."""
@@ -131,39 +121,9 @@ class FakeBotAPI:
             return 200, {"ok": True, "result": []}
         return 404, {"ok": False, "error_code": 404, "description": "Not Found: method not found"}
 
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        task = asyncio.current_task()
-        assert task is not None
-        self._connections.add(task)
-        try:
-            while await self._one_request(reader, writer):
-                pass
-        except (ConnectionError, asyncio.IncompleteReadError, ValueError):
-            pass
-        finally:
-            self._connections.discard(task)
-            writer.close()
-
-    async def _one_request(
-        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
-    ) -> bool:
-        """Read one HTTP/1.1 request and answer it; False when the client has gone."""
-        line = await reader.readline()
-        if not line:
-            return False
-        _verb, path, _version = line.decode("latin-1").split(" ", 2)
-        headers: dict[str, str] = {}
-        while (header := await reader.readline()) not in (b"\r\n", b"\n", b""):
-            name, _, value = header.decode("latin-1").partition(":")
-            headers[name.strip().lower()] = value.strip()
-        body = await reader.readexactly(int(headers.get("content-length", "0") or 0))
-        method = path.split("?", 1)[0].rstrip("/").rsplit("/", 1)[1]
-        status, payload = self.answer(method, _params(headers.get("content-type", ""), body))
-        data = json.dumps(payload).encode()
-        writer.write(
-            f"HTTP/1.1 {status} {'OK' if status == 200 else 'Error'}\r\n"
-            f"Content-Type: application/json\r\nContent-Length: {len(data)}\r\n\r\n".encode()
-            + data
-        )
-        await writer.drain()
-        return True
+    async def _respond(
+        self, path: str, content_type: str, body: bytes
+    ) -> tuple[int, dict[str, Any]]:
+        """Answer one HTTP request: the method is the path's last part."""
+        method = path.rstrip("/").rsplit("/", 1)[1]
+        return self.answer(method, _params(content_type, body))

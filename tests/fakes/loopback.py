@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import email.parser
 import email.policy
 import json
-from typing import Any
 from urllib.parse import parse_qsl
 
+from sendbot.bench.loopback import LoopbackServer
 from tests.fakes.bot_api import FakeBotAPI, JSONDict, split_url
 
 # Parameters whose values stay strings even when they look like JSON numbers.
@@ -60,65 +58,22 @@ class LoopbackBotAPI:
 
     def __init__(self, api: FakeBotAPI) -> None:
         self.api = api
-        self.port = 0
-        self._server: asyncio.Server | None = None
-        self._connections: set[asyncio.Task[Any]] = set()
+        self._server = LoopbackServer(self._respond)
 
     @property
     def url(self) -> str:
         """The server's root URL."""
-        return f"http://127.0.0.1:{self.port}"
+        return self._server.url
 
     async def __aenter__(self) -> LoopbackBotAPI:
-        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
-        self.port = self._server.sockets[0].getsockname()[1]
+        await self._server.start()
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        assert self._server is not None
-        self._server.close()
-        for task in list(self._connections):
-            task.cancel()
-        for task in list(self._connections):
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
-        await self._server.wait_closed()
+        await self._server.close()
 
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        task = asyncio.current_task()
-        assert task is not None
-        self._connections.add(task)
-        try:
-            while await self._one_request(reader, writer):
-                pass
-        except (ConnectionError, asyncio.IncompleteReadError):
-            pass
-        finally:
-            self._connections.discard(task)
-            writer.close()
-
-    async def _one_request(
-        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
-    ) -> bool:
-        """Read one HTTP/1.1 request, answer it; False when the client has gone."""
-        line = await reader.readline()
-        if not line:
-            return False
-        _verb, path, _version = line.decode("latin-1").split(" ", 2)
-        headers: dict[str, str] = {}
-        while (header := await reader.readline()) not in (b"\r\n", b"\n", b""):
-            name, _, value = header.decode("latin-1").partition(":")
-            headers[name.strip().lower()] = value.strip()
-        body = await reader.readexactly(int(headers.get("content-length", "0") or 0))
-        fields, files = _parse_body(headers.get("content-type", ""), body)
-        token, method = split_url(path.split("?", 1)[0])
-        status, payload = await self.api.answer(token, method, _decode(fields), files)
-        data = json.dumps(payload).encode()
-        writer.write(
-            f"HTTP/1.1 {status} {'OK' if status == 200 else 'Error'}\r\n"
-            f"Content-Type: application/json\r\nContent-Length: {len(data)}\r\n"
-            "Connection: keep-alive\r\n\r\n".encode()
-            + data
-        )
-        await writer.drain()
-        return True
+    async def _respond(self, path: str, content_type: str, body: bytes) -> tuple[int, JSONDict]:
+        """Answer one HTTP request as the fake Bot API answers the call it carries."""
+        fields, files = _parse_body(content_type, body)
+        token, method = split_url(path)
+        return await self.api.answer(token, method, _decode(fields), files)
