@@ -14,6 +14,7 @@ import pytest
 
 from sendbot.app import App, open_app
 from sendbot.config import Settings, bundled_knowledge_dir
+from sendbot.storage.db import Database
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_KB = Path(__file__).resolve().parent / "data" / "kb"
@@ -103,6 +104,31 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
         return
     async with postgres_schema_url() as url:
         yield url
+
+
+@asynccontextmanager
+async def _ready(url: str) -> AsyncIterator[Database]:
+    """A migrated database at `url`, its connections closed afterwards."""
+    ready = Database(url)
+    try:
+        await ready.ensure_ready()
+        yield ready
+    finally:
+        await ready.dispose()
+
+
+@pytest.fixture
+async def database(database_url: str) -> AsyncIterator[Database]:
+    """A migrated database, on a SQLite file and on PostgreSQL."""
+    async with _ready(database_url) as ready:
+        yield ready
+
+
+@pytest.fixture
+async def sqlite_database(sqlite_url: str) -> AsyncIterator[Database]:
+    """A migrated SQLite database, for what only SQLite does."""
+    async with _ready(sqlite_url) as ready:
+        yield ready
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import sys
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -41,12 +40,9 @@ async def verdict(database: Database, keyring: Keyring = KEYS) -> Verdict:
 
 
 @pytest.fixture
-async def audited(database_url: str) -> AsyncIterator[Database]:
-    database = Database(database_url)
-    await database.ensure_ready()
+async def audited(database: Database) -> Database:
     await fill(database)
-    yield database
-    await database.dispose()
+    return database
 
 
 async def test_intact_log_verifies(audited: Database) -> None:
@@ -92,28 +88,22 @@ async def test_a_different_key_cannot_vouch_for_the_log(audited: Database) -> No
     assert result.ok is False
 
 
-async def test_concurrent_appends_keep_one_chain(database_url: str) -> None:
-    database = Database(database_url)
-    try:
-        await database.ensure_ready()
+async def test_concurrent_appends_keep_one_chain(database: Database) -> None:
+    async def one(n: int) -> None:
+        async with database.unit_of_work() as uow:
+            await append(
+                uow.session,
+                KEYS,
+                actor="officer",
+                action="case.read",
+                subject_type="case",
+                subject_id=str(n),
+                at=T0,
+            )
 
-        async def one(n: int) -> None:
-            async with database.unit_of_work() as uow:
-                await append(
-                    uow.session,
-                    KEYS,
-                    actor="officer",
-                    action="case.read",
-                    subject_type="case",
-                    subject_id=str(n),
-                    at=T0,
-                )
-
-        await asyncio.gather(*(one(n) for n in range(12)))
-        result = await verdict(database)
-        assert (result.ok, result.checked) == (True, 12)
-    finally:
-        await database.dispose()
+    await asyncio.gather(*(one(n) for n in range(12)))
+    result = await verdict(database)
+    assert (result.ok, result.checked) == (True, 12)
 
 
 async def test_cli_verify_and_show(sqlite_url: str, env_for_cli: dict[str, str]) -> None:

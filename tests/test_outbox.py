@@ -55,66 +55,46 @@ async def statuses(database: Database) -> list[str]:
         return [row.status for row in rows]
 
 
-async def test_deliver_once_even_if_enqueued_twice(database_url: str) -> None:
-    database = Database(database_url)
-    try:
-        await database.ensure_ready()
-        assert await queue(database, "alert:1") is True
-        assert await queue(database, "alert:1") is False
-        sender = RecordingSender()
-        report = await deliver_due(database, KEYS, sender, NOW)
-        again = await deliver_due(database, KEYS, sender, NOW + timedelta(hours=1))
-        assert (report.sent, again.sent) == (1, 0)
-        chat_id, message = sender.sent[0]
-        assert chat_id == "1001"
-        assert message.buttons[0][0] == Button("Open", "m:case")
-        assert await statuses(database) == ["sent"]
-    finally:
-        await database.dispose()
+async def test_deliver_once_even_if_enqueued_twice(database: Database) -> None:
+    assert await queue(database, "alert:1") is True
+    assert await queue(database, "alert:1") is False
+    sender = RecordingSender()
+    report = await deliver_due(database, KEYS, sender, NOW)
+    again = await deliver_due(database, KEYS, sender, NOW + timedelta(hours=1))
+    assert (report.sent, again.sent) == (1, 0)
+    chat_id, message = sender.sent[0]
+    assert chat_id == "1001"
+    assert message.buttons[0][0] == Button("Open", "m:case")
+    assert await statuses(database) == ["sent"]
 
 
-async def test_not_sent_before_its_time(sqlite_url: str) -> None:
-    database = Database(sqlite_url)
-    try:
-        await database.ensure_ready()
-        await queue(database, "alert:later")
-        sender = RecordingSender()
-        assert (await deliver_due(database, KEYS, sender, NOW - timedelta(minutes=1))).sent == 0
-        assert (await deliver_due(database, KEYS, sender, NOW)).sent == 1
-    finally:
-        await database.dispose()
+async def test_not_sent_before_its_time(database: Database) -> None:
+    await queue(database, "alert:later")
+    sender = RecordingSender()
+    assert (await deliver_due(database, KEYS, sender, NOW - timedelta(minutes=1))).sent == 0
+    assert (await deliver_due(database, KEYS, sender, NOW)).sent == 1
 
 
-async def test_temporary_failure_backs_off_then_succeeds(sqlite_url: str) -> None:
-    database = Database(sqlite_url)
-    try:
-        await database.ensure_ready()
-        await queue(database, "alert:2")
-        sender = RecordingSender()
-        sender.fail_with = TemporaryFailure("network down", retry_after=90)
-        first = await deliver_due(database, KEYS, sender, NOW)
-        assert first.retried == 1 and sender.sent == []
-        sender.fail_with = None
-        early = await deliver_due(database, KEYS, sender, NOW + timedelta(seconds=60))
-        assert early.sent == 0
-        late = await deliver_due(database, KEYS, sender, NOW + timedelta(seconds=91))
-        assert late.sent == 1
-    finally:
-        await database.dispose()
+async def test_temporary_failure_backs_off_then_succeeds(database: Database) -> None:
+    await queue(database, "alert:2")
+    sender = RecordingSender()
+    sender.fail_with = TemporaryFailure("network down", retry_after=90)
+    first = await deliver_due(database, KEYS, sender, NOW)
+    assert first.retried == 1 and sender.sent == []
+    sender.fail_with = None
+    early = await deliver_due(database, KEYS, sender, NOW + timedelta(seconds=60))
+    assert early.sent == 0
+    late = await deliver_due(database, KEYS, sender, NOW + timedelta(seconds=91))
+    assert late.sent == 1
 
 
-async def test_blocked_recipient_is_kept_and_marked_undelivered(sqlite_url: str) -> None:
-    database = Database(sqlite_url)
-    try:
-        await database.ensure_ready()
-        await queue(database, "reply:9")
-        sender = RecordingSender()
-        sender.fail_with = RecipientGone()
-        report = await deliver_due(database, KEYS, sender, NOW)
-        assert report.gone == 1
-        assert await statuses(database) == ["undelivered"]
-    finally:
-        await database.dispose()
+async def test_blocked_recipient_is_kept_and_marked_undelivered(database: Database) -> None:
+    await queue(database, "reply:9")
+    sender = RecordingSender()
+    sender.fail_with = RecipientGone()
+    report = await deliver_due(database, KEYS, sender, NOW)
+    assert report.gone == 1
+    assert await statuses(database) == ["undelivered"]
 
 
 def test_backoff_grows_and_is_capped() -> None:

@@ -42,102 +42,76 @@ async def test_downgrade_then_upgrade_round_trips(database_url: str) -> None:
         await database.dispose()
 
 
-async def test_unit_of_work_commits_on_success(database_url: str) -> None:
-    database = Database(database_url)
-    try:
-        await database.ensure_ready()
-        async with database.unit_of_work() as uow:
-            conversation = await uow.conversations.get_or_create("k1", "terminal")
-            conversation.state = "asking"
-        async with database.unit_of_work() as uow:
-            stored = await uow.conversations.get("k1")
-            assert stored is not None and stored.state == "asking"
-            assert stored.created_at.tzinfo is not None
-    finally:
-        await database.dispose()
+async def test_unit_of_work_commits_on_success(database: Database) -> None:
+    async with database.unit_of_work() as uow:
+        conversation = await uow.conversations.get_or_create("k1", "terminal")
+        conversation.state = "asking"
+    async with database.unit_of_work() as uow:
+        stored = await uow.conversations.get("k1")
+        assert stored is not None and stored.state == "asking"
+        assert stored.created_at.tzinfo is not None
 
 
-async def test_lock_or_create_creates_then_touches_keeping_the_state(database_url: str) -> None:
-    database = Database(database_url)
+async def test_lock_or_create_creates_then_touches_keeping_the_state(database: Database) -> None:
     first, later = datetime(2026, 1, 5, 9, tzinfo=UTC), datetime(2026, 2, 1, 9, tzinfo=UTC)
-    try:
-        await database.ensure_ready()
-        async with database.unit_of_work() as uow:
-            new = await uow.conversations.lock_or_create("k3", "telegram", first)
-            assert (new.state, new.data, new.active) == ("idle", {}, True)
-            assert new.created_at == new.updated_at == first
-            new.state, new.data, new.active = "asking", {"draft": "x"}, False
-        async with database.unit_of_work() as uow:
-            again = await uow.conversations.lock_or_create("k3", "telegram", later)
-            assert (again.state, again.data, again.active) == ("asking", {"draft": "x"}, True)
-            assert (again.created_at, again.updated_at) == (first, later)
-        async with database.unit_of_work() as uow:
-            stored = await uow.conversations.get("k3")
-            assert stored is not None and stored.active and stored.updated_at == later
-            count = await uow.session.scalar(select(func.count()).select_from(Conversation))
-            assert count == 1
-    finally:
-        await database.dispose()
+    async with database.unit_of_work() as uow:
+        new = await uow.conversations.lock_or_create("k3", "telegram", first)
+        assert (new.state, new.data, new.active) == ("idle", {}, True)
+        assert new.created_at == new.updated_at == first
+        new.state, new.data, new.active = "asking", {"draft": "x"}, False
+    async with database.unit_of_work() as uow:
+        again = await uow.conversations.lock_or_create("k3", "telegram", later)
+        assert (again.state, again.data, again.active) == ("asking", {"draft": "x"}, True)
+        assert (again.created_at, again.updated_at) == (first, later)
+    async with database.unit_of_work() as uow:
+        stored = await uow.conversations.get("k3")
+        assert stored is not None and stored.active and stored.updated_at == later
+        count = await uow.session.scalar(select(func.count()).select_from(Conversation))
+        assert count == 1
 
 
-async def test_claim_and_lock_claims_once_then_touches_the_chat(database_url: str) -> None:
-    database = Database(database_url)
+async def test_claim_and_lock_claims_once_then_touches_the_chat(database: Database) -> None:
     first, later = datetime(2026, 1, 5, 9, tzinfo=UTC), datetime(2026, 2, 1, 9, tzinfo=UTC)
-    try:
-        await database.ensure_ready()
-        async with database.unit_of_work() as uow:
-            new = await uow.conversations.claim_and_lock("telegram", 10, "k4", first)
-            assert new is not None and (new.state, new.data, new.active) == ("idle", {}, True)
-            new.state, new.active = "asking", False
-        async with database.unit_of_work() as uow:
-            assert await uow.conversations.claim_and_lock("telegram", 10, "k4", later) is None
-            assert await uow.conversations.claim_and_lock("telegram", 10, "k5", later) is None
-        async with database.unit_of_work() as uow:
-            again = await uow.conversations.claim_and_lock("telegram", 11, "k4", later)
-            assert again is not None and (again.state, again.active) == ("asking", True)
-            assert (again.created_at, again.updated_at) == (first, later)
-        async with database.unit_of_work() as uow:
-            chats = await uow.session.scalar(select(func.count()).select_from(Conversation))
-            claims = await uow.session.scalar(select(func.count()).select_from(ProcessedUpdate))
-            assert (chats, claims) == (1, 2), "a duplicate neither creates nor touches a chat"
-    finally:
-        await database.dispose()
+    async with database.unit_of_work() as uow:
+        new = await uow.conversations.claim_and_lock("telegram", 10, "k4", first)
+        assert new is not None and (new.state, new.data, new.active) == ("idle", {}, True)
+        new.state, new.active = "asking", False
+    async with database.unit_of_work() as uow:
+        assert await uow.conversations.claim_and_lock("telegram", 10, "k4", later) is None
+        assert await uow.conversations.claim_and_lock("telegram", 10, "k5", later) is None
+    async with database.unit_of_work() as uow:
+        again = await uow.conversations.claim_and_lock("telegram", 11, "k4", later)
+        assert again is not None and (again.state, again.active) == ("asking", True)
+        assert (again.created_at, again.updated_at) == (first, later)
+    async with database.unit_of_work() as uow:
+        chats = await uow.session.scalar(select(func.count()).select_from(Conversation))
+        claims = await uow.session.scalar(select(func.count()).select_from(ProcessedUpdate))
+        assert (chats, claims) == (1, 2), "a duplicate neither creates nor touches a chat"
 
 
 async def test_a_sqlite_connection_returned_mid_transaction_is_rolled_back(
-    sqlite_url: str,
+    sqlite_database: Database,
 ) -> None:
-    database = Database(sqlite_url)
-
     def insert_behind_sqlalchemys_back(connection: Connection) -> bool:
         cursor = connection.connection.cursor()
         cursor.execute("INSERT INTO job_leases (name, holder, lease_until) VALUES ('x', '', '')")
         cursor.close()
         return bool(connection.connection.driver_connection.in_transaction)
 
-    try:
-        await database.ensure_ready()
-        async with database.engine.connect() as connection:
-            assert await connection.run_sync(insert_behind_sqlalchemys_back)
-        async with database.unit_of_work() as uow:
-            assert await uow.session.scalar(select(func.count()).select_from(JobLease)) == 0
-    finally:
-        await database.dispose()
+    async with sqlite_database.engine.connect() as connection:
+        assert await connection.run_sync(insert_behind_sqlalchemys_back)
+    async with sqlite_database.unit_of_work() as uow:
+        assert await uow.session.scalar(select(func.count()).select_from(JobLease)) == 0
 
 
-async def test_unit_of_work_rolls_back_on_error(database_url: str) -> None:
-    database = Database(database_url)
-    try:
-        await database.ensure_ready()
-        with pytest.raises(RuntimeError):
-            async with database.unit_of_work() as uow:
-                await uow.conversations.get_or_create("k2", "terminal")
-                raise RuntimeError("boom")
+async def test_unit_of_work_rolls_back_on_error(database: Database) -> None:
+    with pytest.raises(RuntimeError):
         async with database.unit_of_work() as uow:
-            result = await uow.session.execute(select(Conversation))
-            assert result.scalars().all() == []
-    finally:
-        await database.dispose()
+            await uow.conversations.get_or_create("k2", "terminal")
+            raise RuntimeError("boom")
+    async with database.unit_of_work() as uow:
+        result = await uow.session.execute(select(Conversation))
+        assert result.scalars().all() == []
 
 
 async def test_unreachable_database_gives_a_clear_error() -> None:
