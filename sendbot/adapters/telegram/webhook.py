@@ -50,10 +50,8 @@ class UpdateReceiver:
         """Whether the request carries our secret token (compared in constant time)."""
         return token is not None and hmac.compare_digest(token.encode(), self._secret)
 
-    async def receive(self, token: str | None, body: bytes) -> HTTPStatus:
-        """Handle one POST to the end and return the status to answer."""
-        if not self.authentic(token):
-            return HTTPStatus.FORBIDDEN
+    async def receive(self, body: bytes) -> HTTPStatus:
+        """Handle one authentic POST's body to the end and return the status to answer."""
         try:
             update = Update.de_json(json.loads(body), self.application.bot)
         except (ValueError, TypeError, KeyError):
@@ -97,10 +95,9 @@ class WebhookServer:
 
     async def _post(self, request: web.Request) -> web.Response:
         """Answer only after the update has been handled; refuse a wrong secret unread."""
-        token = request.headers.get(SECRET_HEADER)
-        if not self.receiver.authentic(token):
+        if not self.receiver.authentic(request.headers.get(SECRET_HEADER)):
             return web.Response(status=HTTPStatus.FORBIDDEN)
-        status = await self.receiver.receive(token, await request.read())
+        status = await self.receiver.receive(await request.read())
         return web.Response(status=status)
 
     async def start(self) -> None:
