@@ -55,9 +55,9 @@ async def test_a_message_on_a_closed_connection_is_answered_properly(
         assert await app.dialogue.handle(start(2)) == [], "the update was claimed once"
 
 
-async def test_work_runs_again_only_when_nothing_was_committed(sqlite_url: str) -> None:
-    database = Database(sqlite_url)
-    await database.upgrade()
+async def test_work_runs_again_only_when_nothing_was_committed(
+    sqlite_database: Database,
+) -> None:
     calls: list[int] = []
 
     async def fails_once(uow: UnitOfWork) -> str:
@@ -66,11 +66,8 @@ async def test_work_runs_again_only_when_nothing_was_committed(sqlite_url: str) 
             raise lost()
         return "done"
 
-    try:
-        assert await database.run(fails_once) == "done"
-        assert len(calls) == 2
-    finally:
-        await database.dispose()
+    assert await sqlite_database.run(fails_once) == "done"
+    assert len(calls) == 2
 
 
 async def test_a_lost_commit_or_another_error_is_not_run_again() -> None:
@@ -83,15 +80,9 @@ async def test_a_lost_commit_or_another_error_is_not_run_again() -> None:
     assert not uow.may_run_again(lost()), "a commit was sent: its outcome is unknown"
 
 
-async def test_work_that_keeps_failing_raises(sqlite_url: str) -> None:
-    database = Database(sqlite_url)
-    await database.upgrade()
-
+async def test_work_that_keeps_failing_raises(sqlite_database: Database) -> None:
     async def always(uow: UnitOfWork) -> None:
         raise lost()
 
-    try:
-        with pytest.raises(DBAPIError):
-            await database.run(always)
-    finally:
-        await database.dispose()
+    with pytest.raises(DBAPIError):
+        await sqlite_database.run(always)

@@ -35,8 +35,9 @@ async def test_a_cursor_runs_reads_and_runs_again(tmp_path: Any) -> None:
         await connection.close()
 
 
-async def test_a_message_takes_a_trip_per_statement(sqlite_url: str, monkeypatch: Any) -> None:
-    database = Database(sqlite_url)
+async def test_a_message_takes_a_trip_per_statement(
+    sqlite_database: Database, monkeypatch: Any
+) -> None:
     trips: list[str] = []
     real = aiosqlite.Connection._execute
 
@@ -44,16 +45,12 @@ async def test_a_message_takes_a_trip_per_statement(sqlite_url: str, monkeypatch
         trips.append(getattr(fn, "__name__", "?"))
         return await real(self, fn, *args, **kwargs)
 
-    try:
-        await database.upgrade()
-        async with database.unit_of_work() as uow:
-            await uow.session.execute(text("SELECT 1"))
-        monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
-        async with database.unit_of_work() as uow:
-            conversation = await uow.conversations.claim_and_lock("telegram", 1, "k", utcnow())
-            assert conversation is not None
-            conversation.state = "asking"
-        # claim, upsert (run, read, close), update, commit: 6 trips, not 12
-        assert len(trips) == 6, trips
-    finally:
-        await database.dispose()
+    async with sqlite_database.unit_of_work() as uow:
+        await uow.session.execute(text("SELECT 1"))
+    monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
+    async with sqlite_database.unit_of_work() as uow:
+        conversation = await uow.conversations.claim_and_lock("telegram", 1, "k", utcnow())
+        assert conversation is not None
+        conversation.state = "asking"
+    # claim, upsert (run, read, close), update, commit: 6 trips, not 12
+    assert len(trips) == 6, trips
