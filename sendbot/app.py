@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
+from sendbot.clock import Clock, system_clock
 from sendbot.config import Settings
 from sendbot.core.dialogue import Dialogue
 from sendbot.core.flows import build_router
@@ -39,11 +40,17 @@ def build_keyring(settings: Settings, allow_key_file: bool, create: bool = True)
 
 
 @asynccontextmanager
-async def open_app(settings: Settings, *, allow_key_file: bool = False) -> AsyncIterator[App]:
-    """Open the database (migrating an empty one) and build the dialogue; close on exit."""
+async def open_app(
+    settings: Settings, *, allow_key_file: bool = False, clock: Clock = system_clock
+) -> AsyncIterator[App]:
+    """Open the database (migrating an empty one) and build the dialogue; close on exit.
+
+    `clock` is the program's one clock: the services read it, and the database stamps
+    rows with whatever clock the services hold (so a test may swap it for a frozen one).
+    """
     keyring = build_keyring(settings, allow_key_file)
-    services = build_services(settings, keyring)
-    database = Database(settings.database_url)
+    services = build_services(settings, keyring, clock)
+    database = Database(settings.database_url, clock=lambda: services.clock())
     try:
         await database.ensure_ready()
         await check_hashing_key(database, keyring)

@@ -17,6 +17,7 @@ from sendbot import (
     cli_privacy,
     cli_telegram,
 )
+from sendbot.clock import Clock, system_clock
 from sendbot.config import Settings, load_settings
 from sendbot.core.keyring import KeyMissing
 from sendbot.kb.loader import KnowledgeError
@@ -42,6 +43,16 @@ def settings_from(ctx: click.Context) -> Settings:
     return settings
 
 
+CLOCK_KEY = "sendbot.clock"
+
+
+def clock_from(ctx: click.Context) -> Clock:
+    """The invocation's one clock: the system's, or one a caller handed in as `obj`."""
+    clock = ctx.meta.get(CLOCK_KEY, system_clock)
+    assert callable(clock)
+    return clock
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--council", help="Council pack to use (overrides SENDBOT_COUNCIL).")
 @click.option("--database-url", help="Database URL (overrides SENDBOT_DATABASE_URL).")
@@ -56,6 +67,8 @@ def cli(ctx: click.Context, council: str | None, database_url: str | None) -> No
         overrides["database_url"] = database_url
     settings = load_settings(**overrides)
     configure_logging(settings.log_level if ctx.invoked_subcommand != "chat" else "WARNING")
+    # A caller (a test, a replay) may hand in a clock as `obj`; otherwise the system's.
+    ctx.meta[CLOCK_KEY] = ctx.obj if callable(ctx.obj) else system_clock
     ctx.obj = settings
 
 
@@ -69,7 +82,7 @@ def chat(ctx: click.Context) -> None:
     settings = settings_from(ctx)
 
     async def main() -> None:
-        async with open_app(settings, allow_key_file=True) as app:
+        async with open_app(settings, allow_key_file=True, clock=clock_from(ctx)) as app:
             terminal = TerminalChat(app.dialogue)
             if sys.stdin.isatty():
                 await terminal.run_interactive()
@@ -92,7 +105,7 @@ def db_upgrade(ctx: click.Context, revision: str) -> None:
     settings = settings_from(ctx)
 
     async def main() -> None:
-        database = Database(settings.database_url)
+        database = Database(settings.database_url, clock=clock_from(ctx))
         try:
             await database.upgrade(revision)
             click.echo(f"database at {revision}: {await database.schema_state()}")
@@ -109,7 +122,7 @@ def db_status(ctx: click.Context) -> None:
     settings = settings_from(ctx)
 
     async def main() -> str:
-        database = Database(settings.database_url)
+        database = Database(settings.database_url, clock=clock_from(ctx))
         try:
             return await database.schema_state()
         finally:
@@ -128,10 +141,13 @@ def kb() -> None:
 @click.pass_context
 def kb_check(ctx: click.Context, today: Any) -> None:
     """Validate every entry and pack; exit 1 on any error."""
+    from sendbot.core.cases.timefmt import london_today
     from sendbot.kb.check import check_knowledge, format_table
 
     settings = settings_from(ctx)
-    report = check_knowledge(settings.knowledge_dir, today.date() if today else None)
+    report = check_knowledge(
+        settings.knowledge_dir, today.date() if today else london_today(clock_from(ctx)())
+    )
     click.echo(format_table(report))
     if report.errors:
         raise SystemExit(1)
@@ -187,7 +203,7 @@ def audit_verify(ctx: click.Context) -> None:
 
     async def main() -> int:
         keyring = build_keyring(settings, allow_key_file=True, create=False)
-        database = Database(settings.database_url)
+        database = Database(settings.database_url, clock=clock_from(ctx))
         try:
             async with database.unit_of_work() as uow:
                 verdict = await verify(uow.session, keyring)
@@ -231,7 +247,7 @@ def audit_show(
     subject_type = "ticket" if ticket else "case" if case_ref else None
 
     async def main() -> list[dict[str, Any]]:
-        database = Database(settings.database_url)
+        database = Database(settings.database_url, clock=clock_from(ctx))
         try:
             async with database.unit_of_work() as uow:
                 rows = await search(

@@ -186,18 +186,18 @@ def bench_retrieval(ctx: click.Context, as_json: bool, sizes: str, questions: in
 @click.pass_context
 def kb_gaps(ctx: click.Context, days: int, limit: int, as_json: bool) -> None:
     """The most frequent questions the bot could not answer confidently (redacted)."""
-    from sendbot.cli import run_async
+    from sendbot.cli import clock_from, run_async
     from sendbot.core.gaps import gap_report
     from sendbot.storage.db import Database
-    from sendbot.storage.models import utcnow
 
     settings = _settings(ctx)
+    clock = clock_from(ctx)
 
     async def main() -> list[dict[str, Any]]:
-        database = Database(settings.database_url)
+        database = Database(settings.database_url, clock=clock)
         try:
             await database.ensure_ready()
-            rows = await gap_report(database, utcnow(), days=days, limit=limit)
+            rows = await gap_report(database, clock(), days=days, limit=limit)
         finally:
             await database.dispose()
         return [

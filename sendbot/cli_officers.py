@@ -37,19 +37,18 @@ def officers_invite(ctx: click.Context, role: str) -> None:
     SENDBOT_OFFICER_INVITE_DAYS days and is stored only as a keyed hash.
     """
     from sendbot.app import build_keyring
-    from sendbot.cli import run_async, settings_from
+    from sendbot.cli import clock_from, run_async, settings_from
     from sendbot.core import audit
     from sendbot.core.cases.timefmt import long_time
     from sendbot.core.escalation.officers import issue_invite
     from sendbot.storage.db import Database
-    from sendbot.storage.models import utcnow
 
     settings = settings_from(ctx)
 
     async def main() -> tuple[str, datetime]:
         keyring = build_keyring(settings, allow_key_file=True)
-        database = Database(settings.database_url)
-        now = utcnow()
+        database = Database(settings.database_url, clock=clock_from(ctx))
+        now = clock_from(ctx)()
         try:
             await database.ensure_ready()
             async with database.unit_of_work() as uow:
@@ -81,13 +80,13 @@ def officers_invite(ctx: click.Context, role: str) -> None:
 @click.pass_context
 def officers_list(ctx: click.Context, show_all: bool) -> None:
     """List officers: number, role, first name, joined, open tickets held."""
-    from sendbot.cli import run_async, settings_from
+    from sendbot.cli import clock_from, run_async, settings_from
     from sendbot.storage.db import Database
 
     settings = settings_from(ctx)
 
     async def main() -> list[dict[str, Any]]:
-        database = Database(settings.database_url)
+        database = Database(settings.database_url, clock=clock_from(ctx))
         try:
             await database.ensure_ready()
             async with database.unit_of_work() as uow:
@@ -122,17 +121,16 @@ def officers_list(ctx: click.Context, show_all: bool) -> None:
 def officers_remove(ctx: click.Context, number: int) -> None:
     """Stop an officer using the bot; their open tickets go back to unclaimed."""
     from sendbot.app import build_keyring
-    from sendbot.cli import run_async, settings_from
+    from sendbot.cli import clock_from, run_async, settings_from
     from sendbot.core import audit
     from sendbot.storage.db import Database
-    from sendbot.storage.models import utcnow
 
     settings = settings_from(ctx)
 
     async def main() -> int | None:
         keyring = build_keyring(settings, allow_key_file=True)
-        database = Database(settings.database_url)
-        now = utcnow()
+        database = Database(settings.database_url, clock=clock_from(ctx))
+        now = clock_from(ctx)()
         try:
             await database.ensure_ready()
             async with database.unit_of_work() as uow:
@@ -179,16 +177,15 @@ def feedback_export(ctx: click.Context, file: Path, since: Any, until: Any) -> N
     from datetime import UTC
 
     from sendbot.app import build_keyring
-    from sendbot.cli import run_async, settings_from
+    from sendbot.cli import clock_from, run_async, settings_from
     from sendbot.core import audit
     from sendbot.storage.db import Database
-    from sendbot.storage.models import utcnow
 
     settings = settings_from(ctx)
 
     async def main() -> list[tuple[str, str, str, str]]:
         keyring = build_keyring(settings, allow_key_file=True, create=False)
-        database = Database(settings.database_url)
+        database = Database(settings.database_url, clock=clock_from(ctx))
         try:
             await database.ensure_ready()
             async with database.unit_of_work() as uow:
@@ -203,7 +200,7 @@ def feedback_export(ctx: click.Context, file: Path, since: Any, until: Any) -> N
                     action="feedback.export",
                     subject_type="feedback",
                     subject_id="export",
-                    at=utcnow(),
+                    at=clock_from(ctx)(),
                     detail={"count": len(items)},
                 )
                 return [

@@ -38,7 +38,7 @@ def _print_report(report: RotationReport, as_json: bool) -> None:
 
 def register(cli: click.Group) -> None:
     """Add the `keys` group and the `purge` verb to the command line."""
-    from sendbot.cli import run_async, settings_from
+    from sendbot.cli import clock_from, run_async, settings_from
 
     @cli.group()
     def keys() -> None:
@@ -73,7 +73,7 @@ def register(cli: click.Group) -> None:
 
         settings = settings_from(ctx)
         keyring = keyring_from_settings(settings)
-        database = Database(settings.database_url)
+        database = Database(settings.database_url, clock=clock_from(ctx))
         try:
             await database.ensure_ready()
             checked, matching = await hashes_match(database, keyring)
@@ -137,15 +137,15 @@ def register(cli: click.Group) -> None:
         """Run the retention job once: delete or empty everything past its time."""
         from sendbot.core.privacy.retention import PurgeReport, purge_expired
         from sendbot.storage.db import Database
-        from sendbot.storage.models import utcnow
 
         settings = settings_from(ctx)
+        clock = clock_from(ctx)
 
         async def main() -> PurgeReport:
-            database = Database(settings.database_url)
+            database = Database(settings.database_url, clock=clock)
             try:
                 await database.ensure_ready()
-                return await purge_expired(database, settings, utcnow())
+                return await purge_expired(database, settings, clock())
             finally:
                 await database.dispose()
 

@@ -8,11 +8,13 @@ import socket
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from sendbot.app import App, open_app
+from sendbot.clock import FrozenClock
 from sendbot.config import Settings, bundled_knowledge_dir
 from sendbot.storage.db import Database
 
@@ -131,6 +133,17 @@ async def sqlite_database(sqlite_url: str) -> AsyncIterator[Database]:
         yield ready
 
 
+# The moment tests that freeze the clock start at: a Monday, 10:00 in the UK. Tests that
+# freeze the clock freeze it for the whole flow; the others use the real clock throughout.
+TEST_NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def frozen_clock() -> FrozenClock:
+    """The program's one clock, frozen at TEST_NOW until the test moves it."""
+    return FrozenClock(TEST_NOW)
+
+
 @pytest.fixture
 def settings(tmp_path: Path, knowledge_dir: Path, sqlite_url: str) -> Settings:
     """Settings for the test knowledge base and a fresh SQLite file."""
@@ -145,9 +158,9 @@ def settings(tmp_path: Path, knowledge_dir: Path, sqlite_url: str) -> Settings:
 
 
 @pytest.fixture
-async def app(settings: Settings) -> AsyncIterator[App]:
-    """A ready app on the test settings."""
-    async with open_app(settings) as ready:
+async def app(settings: Settings, frozen_clock: FrozenClock) -> AsyncIterator[App]:
+    """A ready app on the test settings, its clock frozen at TEST_NOW for the whole test."""
+    async with open_app(settings, clock=frozen_clock) as ready:
         yield ready
 
 

@@ -9,10 +9,11 @@ import yaml
 from sqlalchemy import select
 
 from sendbot.app import App
+from sendbot.clock import system_clock
 from sendbot.core.gaps import gap_report, purge_gaps
 from sendbot.core.jobs import scheduled_jobs
 from sendbot.core.messages import Inbound, InboundKind, Outbound
-from sendbot.storage.models import KnowledgeGap, utcnow
+from sendbot.storage.models import KnowledgeGap
 
 MESSAGES = yaml.safe_load(
     (Path(__file__).resolve().parent.parent / "knowledge" / "messages.yaml").read_text()
@@ -86,7 +87,7 @@ async def test_unanswered_questions_are_kept_redacted(app: App) -> None:
 
 
 async def test_gap_report_counts_and_purge_keeps_ninety_days(app: App) -> None:
-    now = utcnow()
+    now = system_clock()
     async with app.database.unit_of_work() as uow:
         for days_ago in (1, 2, 3):
             await uow.gaps.add("bins?", "bins", "fallback", None, 0.1, at=now - timedelta(days_ago))

@@ -6,6 +6,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from tests.conftest import PG_HOST, PG_PORT
 
 UNREACHABLE = "postgresql+asyncpg://nobody@127.0.0.1:1/none"
@@ -23,6 +25,7 @@ def bench_cases(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[
     )
 
 
+@pytest.mark.slow
 def test_bench_cases_reports_import_and_lookups_against_baselines(
     env_for_cli: dict[str, str],
 ) -> None:
@@ -46,6 +49,7 @@ def test_bench_cases_reports_import_and_lookups_against_baselines(
         assert row["rss_mb"] > 0
 
 
+@pytest.mark.slow
 def test_bench_cases_table_is_readable(env_for_cli: dict[str, str]) -> None:
     result = bench_cases(
         env_for_cli, "--import-rows", "50", "--cases", "200", "--lookups", "20",

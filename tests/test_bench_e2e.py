@@ -42,6 +42,7 @@ def test_percentile_is_nearest_rank() -> None:
     assert percentile([], 0.99) == 0.0
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("echo_client", ["httpx", "aiohttp"])
 async def test_a_small_run_answers_every_update_through_both_bots(
     knowledge_dir: Path, echo_client: str

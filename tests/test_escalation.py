@@ -582,7 +582,7 @@ async def test_for_parent_and_strip_parent_content(both_app: App) -> None:
     assert all(a.officer_id is not None for a in held.accesses)
     async with app.database.unit_of_work() as uow:
         assert await uow.tickets.for_parent("someone-else", app.services.keyring) == []
-        assert await uow.tickets.strip_parent_content(key) == 1
+        assert await uow.tickets.strip_parent_content(key, NOW) == 1
     async with app.database.unit_of_work() as uow:
         assert await uow.tickets.for_parent(key, app.services.keyring) == []
         [ticket] = (await uow.session.execute(select(Ticket))).scalars().all()

@@ -186,3 +186,14 @@ def test_the_jobs_are_offered_for_the_job_queue() -> None:
 async def _tickets(app: App) -> list[Ticket]:
     async with app.database.unit_of_work() as uow:
         return list((await uow.session.execute(select(Ticket).order_by(Ticket.id))).scalars())
+
+
+@pytest.mark.parametrize("year", range(2026, 2036))
+def test_bank_holidays_are_known_for_every_year_a_council_may_run_this(year: int) -> None:
+    # Christmas Day, and Easter Monday from the date of Easter: none is a working day,
+    # whichever year the machine's clock (or CI's shifted clock) is in.
+    from dateutil.easter import easter
+
+    assert not is_working_day(date(year, 12, 25))
+    assert not is_working_day(easter(year) + timedelta(days=1))
+    assert not is_working_day(easter(year) - timedelta(days=2))  # Good Friday

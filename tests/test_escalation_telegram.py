@@ -14,9 +14,10 @@ from telegram import Update
 
 from sendbot.adapters.telegram import TelegramApp, TelegramSender
 from sendbot.app import App, open_app
+from sendbot.clock import FrozenClock
 from sendbot.config import Settings
 from sendbot.core.outbox import deliver_due
-from sendbot.storage.models import Ticket, utcnow
+from sendbot.storage.models import Ticket
 from tests.casefiles import code_for, seed
 from tests.fakes.bot_api import (
     OFFICERS_CHAT_ID,
@@ -40,7 +41,8 @@ SECRET_TEXT = "My son Maisie-Lou needs a 1:1, ring me on 07700 900123"
 @pytest.fixture
 async def officers_app(settings: Settings, tmp_path: Path) -> AsyncIterator[App]:
     """The app with the officers' group set, and one case a parent can link."""
-    async with open_app(settings.model_copy(update={"officers_chat_id": OFFICERS_CHAT_ID})) as app:
+    officers = settings.model_copy(update={"officers_chat_id": OFFICERS_CHAT_ID})
+    async with open_app(officers, clock=FrozenClock(NOW)) as app:
         await seed(app, CASE_ROWS, tmp_path / "cases.csv", NOW)
         yield app
 
@@ -48,7 +50,9 @@ async def officers_app(settings: Settings, tmp_path: Path) -> AsyncIterator[App]
 async def run_outbox(app: App, application: TelegramApp) -> None:
     """What the outbox job does every few seconds."""
     sender = TelegramSender(application.bot)
-    await deliver_due(app.database, app.services.keyring, sender, utcnow() + timedelta(seconds=1))
+    await deliver_due(
+        app.database, app.services.keyring, sender, app.services.clock() + timedelta(seconds=1)
+    )
 
 
 async def press_in_group(

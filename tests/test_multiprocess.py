@@ -15,6 +15,7 @@ import random
 from collections import Counter
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 from sendbot.bench.bots import HOOK_PATH, BotSpec, bot_environment, running_bots
@@ -51,6 +52,7 @@ def texts(outcome: Outcome) -> list[str]:
     return [reply.text for reply in outcome.replies]
 
 
+@pytest.mark.slow
 async def test_three_processes_answer_each_update_once_and_in_order(
     knowledge_dir: Path, tmp_path: Path
 ) -> None:

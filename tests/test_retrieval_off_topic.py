@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -113,6 +114,6 @@ def test_kb_check_reports_broken_matching_files(tmp_path: Path) -> None:
     (tmp_path / "national").mkdir()
     (tmp_path / "off-topic.yaml").write_text("topics:\n  - id: tax\n    questions: []\n")
     (tmp_path / "synonyms.yaml").write_text("groups:\n  - [lonely]\n")
-    found = {f.where: f.message for f in check_knowledge(tmp_path).findings}
+    found = {f.where: f.message for f in check_knowledge(tmp_path, date(2026, 12, 1)).findings}
     assert "questions" in found["off-topic.yaml"]
     assert "two items" in found["synonyms.yaml"]

@@ -10,11 +10,12 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from sendbot.app import App, open_app
+from sendbot.clock import system_clock
 from sendbot.config import Settings
 from sendbot.core.jobs import Job, JobContext, run_job
 from sendbot.core.messages import Inbound, InboundKind
 from sendbot.storage.db import Database
-from sendbot.storage.models import Conversation, ProcessedUpdate, utcnow
+from sendbot.storage.models import Conversation, ProcessedUpdate
 
 
 def start(update_id: int, chat: str = "42") -> Inbound:
@@ -69,11 +70,11 @@ async def test_a_chat_is_locked_while_its_message_is_handled(postgres_url: str) 
         await database.upgrade()
         order: list[str] = []
         async with database.unit_of_work() as uow:
-            await uow.conversations.lock_or_create("k" * 64, "telegram")
+            await uow.conversations.lock_or_create("k" * 64, "telegram", system_clock())
 
             async def second() -> None:
                 async with database.unit_of_work() as other:
-                    await other.conversations.lock_or_create("k" * 64, "telegram")
+                    await other.conversations.lock_or_create("k" * 64, "telegram", system_clock())
                     order.append("second")
 
             waiting = asyncio.create_task(second())
@@ -98,7 +99,7 @@ async def test_a_leased_job_runs_in_one_process_per_interval(app: App, tmp_path:
     assert await run_job(job, here) == 1
     assert await run_job(job, there) is None, "another process holds the lease"
     assert await run_job(job, here) == 2, "the holder may run it again"
-    later = utcnow() + timedelta(hours=1)
+    later = system_clock() + timedelta(hours=1)
     app.services.clock = lambda: later
     assert await run_job(job, there) == 3, "the lease ran out, so another process takes it"
     assert runs == ["process-a", "process-a", "process-b"]
@@ -123,7 +124,7 @@ async def test_handled_update_ids_are_forgotten_after_two_days(app: App) -> None
     await app.dialogue.handle(start(9001))
     context = JobContext(app.services, app.database)
     assert await purge_processed_updates(context) == 0
-    later = utcnow() + timedelta(days=3)
+    later = system_clock() + timedelta(days=3)
     app.services.clock = lambda: later
     assert await purge_processed_updates(context) == 1
     assert await _count(app.database, ProcessedUpdate) == 0

@@ -7,9 +7,9 @@ from typing import Any
 import aiosqlite
 from sqlalchemy import text
 
+from sendbot.clock import system_clock
 from sendbot.storage import sqlite_trips
 from sendbot.storage.db import Database
-from sendbot.storage.models import utcnow
 
 
 async def test_a_cursor_runs_reads_and_runs_again(tmp_path: Any) -> None:
@@ -49,7 +49,7 @@ async def test_a_message_takes_a_trip_per_statement(
         await uow.session.execute(text("SELECT 1"))
     monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
     async with sqlite_database.unit_of_work() as uow:
-        conversation = await uow.conversations.claim_and_lock("telegram", 1, "k", utcnow())
+        conversation = await uow.conversations.claim_and_lock("telegram", 1, "k", system_clock())
         assert conversation is not None
         conversation.state = "asking"
     # claim, upsert (run, read, close), update, commit: 6 trips, not 12

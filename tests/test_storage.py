@@ -13,8 +13,9 @@ from alembic import command
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
+from sendbot.clock import system_clock
 from sendbot.storage.db import Database, DatabaseUnavailable, alembic_config
-from sendbot.storage.models import Conversation, JobLease, ProcessedUpdate, utcnow
+from sendbot.storage.models import Conversation, JobLease, ProcessedUpdate
 
 
 async def test_empty_database_is_migrated_to_current(database_url: str) -> None:
@@ -177,7 +178,7 @@ async def test_sqlite_writers_take_turns_instead_of_polling_the_lock(sqlite_url:
             async with database.unit_of_work() as uow:
                 inside += 1
                 most = max(most, inside)
-                await uow.updates.claim("test", n, utcnow())
+                await uow.updates.claim("test", n, system_clock())
                 await asyncio.sleep(0.01)  # the write lock is held across awaits
                 inside -= 1
 
@@ -198,10 +199,10 @@ async def test_a_unit_of_work_inside_another_does_not_wait_for_itself(sqlite_url
 
         async def nested() -> None:
             async with database.unit_of_work() as outer:
-                await outer.conversations.lock_or_create("k" * 64, "telegram")
+                await outer.conversations.lock_or_create("k" * 64, "telegram", system_clock())
                 async with database.unit_of_work() as inner:  # a read, as SQLite allows
                     assert await inner.conversations.get("other") is None
-                await outer.updates.claim("test", 1, utcnow())
+                await outer.updates.claim("test", 1, system_clock())
 
         await asyncio.wait_for(nested(), 10)
         await asyncio.wait_for(nested(), 10)  # and the turn was handed back

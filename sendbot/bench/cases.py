@@ -15,7 +15,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,7 @@ from sqlalchemy import insert, text
 
 from sendbot.bench.casedata import synthetic_rows, write_csv
 from sendbot.bench.memory import peak_rss_mb
+from sendbot.clock import system_clock
 from sendbot.core.cases.importer import import_cases
 from sendbot.core.cases.status import child_name, entry_buttons, status_text
 from sendbot.core.cases.timefmt import london_today
@@ -31,7 +32,7 @@ from sendbot.core.keyring import Keyring
 from sendbot.core.texts import Texts
 from sendbot.kb.loader import KnowledgeBase
 from sendbot.storage.db import Database
-from sendbot.storage.models import Case, CaseLink, utcnow
+from sendbot.storage.models import Case, CaseLink
 
 STAGES = ["request_received", "assessing", "draft_issued", "final_issued", "review_due"]
 CHUNK = 5_000
@@ -99,17 +100,17 @@ async def bench_import(
     database: Database, keyring: Keyring, texts: Texts, rows: int, folder: Path
 ) -> dict[str, Any]:
     """Import `rows` synthetic cases, then the same file again (which must change nothing)."""
-    path = write_csv(folder / "cases.csv", synthetic_rows(rows, today=date.today()))
+    path = write_csv(folder / "cases.csv", synthetic_rows(rows, today=london_today(system_clock())))
     begin = time.perf_counter()
     read_csv_rows(path)
     parse_s = time.perf_counter() - begin
     begin = time.perf_counter()
-    report = await import_cases(database, keyring, texts, path, utcnow())
+    report = await import_cases(database, keyring, texts, path, system_clock())
     import_s = time.perf_counter() - begin
     if report.problems:
         raise RuntimeError(f"benchmark file rejected: {report.problems[0]}")
     begin = time.perf_counter()
-    again = await import_cases(database, keyring, texts, path, utcnow())
+    again = await import_cases(database, keyring, texts, path, system_clock())
     reimport_s = time.perf_counter() - begin
     return {
         "rows": rows,
@@ -124,8 +125,8 @@ async def bench_import(
 
 def _case_rows(start: int, count: int, name_token: str, rng: random.Random) -> list[dict[str, Any]]:
     """Bulk rows for the cases table (the name is one encrypted token shared by all)."""
-    today = date.today()
-    now = utcnow()
+    today = london_today(system_clock())
+    now = system_clock()
     rows = []
     for number in range(start, start + count):
         request = today - timedelta(days=rng.randint(0, 900))
@@ -157,7 +158,7 @@ async def fill_cases(database: Database, keyring: Keyring, count: int, linked: i
     chosen = rng.sample(range(1, count + 1), min(linked, count))
     keys = [f"{rng.getrandbits(256):064x}" for _ in chosen]
     links = [
-        {"case_id": case_id, "chat_key": key, "channel": "telegram", "created_at": utcnow()}
+        {"case_id": case_id, "chat_key": key, "channel": "telegram", "created_at": system_clock()}
         for case_id, key in zip(chosen, keys, strict=True)
     ]
     async with database.unit_of_work() as uow:
@@ -191,7 +192,7 @@ async def bench_lookups(
     keys = await fill_cases(database, keyring, cases, linked=min(1000, cases))
     fill_s = time.perf_counter() - begin
     rng = random.Random(5)
-    today = london_today(utcnow())
+    today = london_today(system_clock())
 
     async def status() -> None:
         async with database.unit_of_work() as uow:

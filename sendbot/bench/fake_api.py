@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from sendbot.bench.loopback import LoopbackServer
+from sendbot.clock import system_clock
 
 BOT_ID = 987654321
 TOKEN = f"{BOT_ID}:BenchTokenNotARealOne_abcdefghijklmnop"
@@ -107,7 +108,7 @@ class FakeBotAPI:
             chat_id = int(params["chat_id"])
             message = {
                 "message_id": int(params.get("message_id") or next(self._message_ids)),
-                "date": int(time.time()),
+                "date": int(system_clock().timestamp()),
                 "chat": {"id": chat_id, "type": "private", "first_name": "Parent"},
                 "from": bot_user(),
                 "text": str(params.get("text", "")),

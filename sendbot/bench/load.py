@@ -19,6 +19,7 @@ from typing import Any
 
 from sendbot.bench.fake_api import Recorder, Reply
 from sendbot.bench.webhook_client import WebhookClient
+from sendbot.clock import system_clock
 
 # What each simulated parent sends, in turn: commands, questions and menus.
 PARENT_SCRIPT = (
@@ -125,7 +126,7 @@ class UpdateFactory:
         person = {"id": chat_id, "is_bot": False, "first_name": "Parent", "language_code": "en"}
         message: dict[str, Any] = {
             "message_id": next(self._message_ids),
-            "date": int(time.time()),
+            "date": int(system_clock().timestamp()),
             "chat": {"id": chat_id, "type": "private", "first_name": "Parent"},
             "from": person,
             "text": text,

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 
+from sendbot.clock import Clock, system_clock
 from sendbot.config import Settings
 from sendbot.core.keyring import Keyring
 from sendbot.core.texts import Texts
 from sendbot.kb.loader import KnowledgeBase, load_knowledge
 from sendbot.kb.retrieval import Retriever
-from sendbot.storage.models import utcnow
 
 
 @dataclass
@@ -23,11 +21,18 @@ class Services:
     texts: Texts
     retriever: Retriever
     keyring: Keyring
-    clock: Callable[[], datetime] = utcnow
+    clock: Clock = system_clock
 
 
-def build_services(settings: Settings, keyring: Keyring) -> Services:
+def build_services(settings: Settings, keyring: Keyring, clock: Clock = system_clock) -> Services:
     """Load the knowledge base and sentences for the configured council."""
     kb = load_knowledge(settings.knowledge_dir, settings.council)
     texts = Texts.load(settings.knowledge_dir / "messages.yaml")
-    return Services(settings=settings, kb=kb, texts=texts, retriever=Retriever(kb), keyring=keyring)
+    return Services(
+        settings=settings,
+        kb=kb,
+        texts=texts,
+        retriever=Retriever(kb),
+        keyring=keyring,
+        clock=clock,
+    )

@@ -172,9 +172,8 @@ def _check_related(entries: dict[str, Entry], report: Report) -> None:
                 report.add("error", f"{entry.scope}/{entry.id}", "lists itself as related")
 
 
-def check_knowledge(root: Path, today: dt.date | None = None) -> Report:
+def check_knowledge(root: Path, today: dt.date) -> Report:
     """Check national entries, every local pack, topics and messages."""
-    today = today or dt.date.today()
     report = Report()
     national = _load_folder(root / "national", "national", report)
     for entry in national.values():

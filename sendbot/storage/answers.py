@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from sendbot.storage.models import AnswerFeedback, KnowledgeGap, utcnow
+from sendbot.storage.models import AnswerFeedback, KnowledgeGap
 
 QUESTION_CHARS = 500
 KEY_CHARS = 200
@@ -20,8 +20,8 @@ class FeedbackRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def record(self, entry_id: str, helpful: bool) -> AnswerFeedback:
-        """Add one vote for an entry."""
+    async def record(self, entry_id: str, helpful: bool, at: datetime) -> AnswerFeedback:
+        """Add one vote for an entry, at a time."""
         row = await self.session.get(AnswerFeedback, entry_id)
         if row is None:
             row = AnswerFeedback(entry_id=entry_id, helpful=0, not_helpful=0)
@@ -30,7 +30,7 @@ class FeedbackRepository:
             row.helpful += 1
         else:
             row.not_helpful += 1
-        row.updated_at = utcnow()
+        row.updated_at = at
         await self.session.flush()
         return row
 
@@ -64,11 +64,11 @@ class GapRepository:
         outcome: str,
         top_entry: str | None,
         score: float,
-        at: datetime | None = None,
+        at: datetime,
     ) -> KnowledgeGap:
         """Store one redacted question."""
         row = KnowledgeGap(
-            asked_at=at or utcnow(),
+            asked_at=at,
             outcome=outcome,
             question=question[:QUESTION_CHARS],
             question_key=key[:KEY_CHARS],

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
@@ -14,7 +15,9 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import PoolResetState
 
+from sendbot.clock import Clock, system_clock
 from sendbot.storage import sqlite_trips
+from sendbot.storage.models import CLOCK_OPTION
 from sendbot.storage.unit_of_work import UnitOfWork, WriterTurns
 
 if TYPE_CHECKING:
@@ -103,13 +106,22 @@ def _describe(url: str) -> str:
 
 
 class Database:
-    """One database: hands out units of work and keeps the schema current."""
+    """One database: hands out units of work and keeps the schema current.
 
-    def __init__(self, url: str, **engine_kwargs: Any) -> None:
+    Rows are stamped (`created_at` and the like) by `clock`, the program's one clock.
+    """
+
+    def __init__(self, url: str, clock: Clock = system_clock, **engine_kwargs: Any) -> None:
         self.url = url
+        self.clock = clock
         self.engine = create_engine(url, **engine_kwargs)
-        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        stamping = self.engine.execution_options(**{CLOCK_OPTION: self._now})
+        self.sessions = async_sessionmaker(stamping, expire_on_commit=False)
         self._writer_turns = WriterTurns() if self.engine.dialect.name == "sqlite" else None
+
+    def _now(self) -> datetime:
+        """The time rows are stamped with (read through `self.clock`, which may be replaced)."""
+        return self.clock()
 
     def unit_of_work(self) -> UnitOfWork:
         """Start a unit of work: commit on success, roll back on error."""

@@ -11,7 +11,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.selectable import ExecutableReturnsRows
 
-from sendbot.storage.models import Conversation, JobLease, ProcessedUpdate, utcnow
+from sendbot.storage.models import Conversation, JobLease, ProcessedUpdate
 
 
 def insert_ignoring_conflicts(session: AsyncSession, model: Any, **values: Any) -> Insert:
@@ -147,9 +147,7 @@ class ConversationRepository:
             await self.session.flush()
         return conversation
 
-    async def lock_or_create(
-        self, chat_key: str, channel: str, now: datetime | None = None
-    ) -> Conversation:
+    async def lock_or_create(self, chat_key: str, channel: str, now: datetime) -> Conversation:
         """Return a chat's conversation locked for this transaction, marked active at `now`.
 
         One statement, an upsert returning the row: it creates the conversation in the idle
@@ -157,7 +155,7 @@ class ConversationRepository:
         row, so other processes handling the same chat wait and a chat's messages are
         handled one at a time; SQLite serialises writers anyway.
         """
-        values = {"chat_key": chat_key, "channel": channel, "at": now or utcnow()}
+        values = {"chat_key": chat_key, "channel": channel, "at": now}
         result = await self.session.execute(
             _conversation_upsert(_dialect_name(self.session)),
             values,

@@ -24,7 +24,6 @@ from sendbot.storage.models import (
     OutboxMessage,
     Ticket,
     TicketMessage,
-    utcnow,
 )
 
 OPEN_STATUSES = ("open", "claimed")
@@ -447,21 +446,21 @@ class TicketRepository:
             for ticket in tickets
         ]
 
-    async def strip_parent_content(self, chat_key: str, at: datetime | None = None) -> int:
+    async def strip_parent_content(self, chat_key: str, at: datetime) -> int:
         """Erase the content of a parent's tickets, keeping the rows (and so the counts).
 
         Texts, the shared case, the parent's chat and the link to their chat key go;
         outbox copies of the tickets' messages are deleted. Returns how many tickets.
         """
         tickets = await self.parent_tickets(chat_key)
-        erased_at = at or utcnow()
+        erased_at = at
         for ticket in tickets:
             await self._strip(ticket, erased_at)
             ticket.parent_key = None
         await self.session.flush()
         return len(tickets)
 
-    async def strip_closed_before(self, before: datetime, at: datetime | None = None) -> int:
+    async def strip_closed_before(self, before: datetime, at: datetime) -> int:
         """Erase the content of tickets closed before a time (retention); return how many."""
         query = select(Ticket).where(
             Ticket.status == "closed",
@@ -469,7 +468,7 @@ class TicketRepository:
             Ticket.content_erased_at.is_(None),
         )
         tickets = list((await self.session.execute(self._skip_locked(query))).scalars())
-        erased_at = at or utcnow()
+        erased_at = at
         for ticket in tickets:
             await self._strip(ticket, erased_at)
         await self.session.flush()

@@ -65,7 +65,7 @@ async def helpful_press(turn: Turn) -> None:
     vote, entry_id = (parts[1], parts[2]) if len(parts) == 3 else ("", "")
     pending = turn.data.get("feedback")
     if vote in ("y", "n") and entry_id and pending == entry_id:
-        await turn.uow.feedback.record(entry_id, helpful=vote == "y")
+        await turn.uow.feedback.record(entry_id, helpful=vote == "y", at=turn.services.clock())
         turn.set_state("idle")
     if vote == "y":
         turn.say("answer.thanks_feedback", [[menu_button(turn)]])

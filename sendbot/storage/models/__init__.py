@@ -5,7 +5,7 @@ Each domain has its own module; import it here so Alembic and the app see its ta
 
 from sendbot.storage.models.answers import AnswerFeedback, KnowledgeGap
 from sendbot.storage.models.audit import AuditHead, AuditRecord
-from sendbot.storage.models.base import Base, UTCDateTime, utcnow
+from sendbot.storage.models.base import CLOCK_OPTION, Base, UTCDateTime, stamped_now
 from sendbot.storage.models.cases import Case, CaseEvent, CaseLink, LinkCode, LinkFailure
 from sendbot.storage.models.conversation import Conversation
 from sendbot.storage.models.outbox import OutboxMessage
@@ -19,6 +19,7 @@ from sendbot.storage.models.tickets import (
 )
 
 __all__ = [
+    "CLOCK_OPTION",
     "AnswerFeedback",
     "AuditHead",
     "AuditRecord",
@@ -39,5 +40,5 @@ __all__ = [
     "Ticket",
     "TicketMessage",
     "UTCDateTime",
-    "utcnow",
+    "stamped_now",
 ]

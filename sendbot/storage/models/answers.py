@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import Float, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from sendbot.storage.models.base import Base, utcnow
+from sendbot.storage.models.base import Base, stamped_now
 
 
 class AnswerFeedback(Base):
@@ -18,7 +18,7 @@ class AnswerFeedback(Base):
     entry_id: Mapped[str] = mapped_column(String(80), primary_key=True)
     helpful: Mapped[int] = mapped_column(Integer, default=0)
     not_helpful: Mapped[int] = mapped_column(Integer, default=0)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=stamped_now, onupdate=stamped_now)
 
 
 class KnowledgeGap(Base):
@@ -34,7 +34,7 @@ class KnowledgeGap(Base):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    asked_at: Mapped[datetime] = mapped_column(default=utcnow)
+    asked_at: Mapped[datetime] = mapped_column(default=stamped_now)
     outcome: Mapped[str] = mapped_column(String(16))
     question: Mapped[str] = mapped_column(Text)
     question_key: Mapped[str] = mapped_column(String(200))

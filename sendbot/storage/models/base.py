@@ -18,9 +18,17 @@ NAMING = {
 }
 
 
-def utcnow() -> datetime:
-    """Return the current time in UTC, timezone-aware."""
-    return datetime.now(UTC)
+CLOCK_OPTION = "sendbot_clock"
+
+
+def stamped_now(context: Any) -> datetime:
+    """A column default: the time from the clock the Database put on its connections."""
+    clock = context.execution_options.get(CLOCK_OPTION)
+    if clock is None:
+        raise RuntimeError("rows are stamped by a Database's clock; open one with Database(...)")
+    moment = clock()
+    assert isinstance(moment, datetime)
+    return moment
 
 
 class UTCDateTime(TypeDecorator[datetime]):

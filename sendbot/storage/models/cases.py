@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from sendbot.storage.models.base import Base, utcnow
+from sendbot.storage.models.base import Base, stamped_now
 
 
 class Case(Base):
@@ -38,8 +38,8 @@ class Case(Base):
     transfer_kind: Mapped[str | None] = mapped_column(String(12), default=None)
     exception: Mapped[str | None] = mapped_column(String(1), default=None)  # Reg 10(4) a-d
     row_digest: Mapped[str] = mapped_column(String(64))  # keyed hash of the imported row
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=stamped_now)
+    updated_at: Mapped[datetime] = mapped_column(default=stamped_now)
 
 
 class CaseEvent(Base):
@@ -50,7 +50,7 @@ class CaseEvent(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
-    at: Mapped[datetime] = mapped_column(default=utcnow)
+    at: Mapped[datetime] = mapped_column(default=stamped_now)
     kind: Mapped[str] = mapped_column(String(16))  # created, updated, stage, overdue
     stage: Mapped[str | None] = mapped_column(String(24), default=None)
     previous_stage: Mapped[str | None] = mapped_column(String(24), default=None)
@@ -69,7 +69,7 @@ class CaseLink(Base):
     chat_key: Mapped[str] = mapped_column(String(64), index=True)
     channel: Mapped[str] = mapped_column(String(16))
     chat_ref: Mapped[str | None] = mapped_column(Text, default=None)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=stamped_now)
 
 
 class LinkCode(Base):
@@ -80,7 +80,7 @@ class LinkCode(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
     code_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=stamped_now)
     expires_at: Mapped[datetime] = mapped_column()
     used_at: Mapped[datetime | None] = mapped_column(default=None)
     revoked_at: Mapped[datetime | None] = mapped_column(default=None)
@@ -94,7 +94,7 @@ class LinkFailure(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     chat_key: Mapped[str] = mapped_column(String(64))
-    at: Mapped[datetime] = mapped_column(default=utcnow)
+    at: Mapped[datetime] = mapped_column(default=stamped_now)
     # Set when the code was real but the date of birth did not match: such codes are
     # revoked after a few tries from any chats, so a stolen letter cannot be brute-forced.
     code_id: Mapped[int | None] = mapped_column(

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from sendbot.storage.models.base import Base, utcnow
+from sendbot.storage.models.base import Base, stamped_now
 
 
 class Conversation(Base):
@@ -23,7 +23,7 @@ class Conversation(Base):
     state: Mapped[str] = mapped_column(String(32), default="idle")
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=stamped_now)
     # When the chat last wrote, set by the dialogue's clock (idle state is purged by it);
     # the bot's own changes (a chat marked inactive) do not count as activity.
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=stamped_now)

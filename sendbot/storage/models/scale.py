@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, PrimaryKeyConstraint, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from sendbot.storage.models.base import Base, utcnow
+from sendbot.storage.models.base import Base, stamped_now
 
 
 class ProcessedUpdate(Base):
@@ -18,7 +18,7 @@ class ProcessedUpdate(Base):
 
     channel: Mapped[str] = mapped_column(String(16))
     update_id: Mapped[int] = mapped_column(BigInteger, autoincrement=False)
-    processed_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    processed_at: Mapped[datetime] = mapped_column(default=stamped_now, index=True)
 
 
 class JobLease(Base):
@@ -28,4 +28,4 @@ class JobLease(Base):
 
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     holder: Mapped[str] = mapped_column(String(64), default="")
-    lease_until: Mapped[datetime] = mapped_column(default=utcnow)
+    lease_until: Mapped[datetime] = mapped_column(default=stamped_now)

@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from sendbot.storage.models.base import Base, utcnow
+from sendbot.storage.models.base import Base, stamped_now
 
 
 class Officer(Base):
@@ -26,7 +26,7 @@ class Officer(Base):
     name: Mapped[str | None] = mapped_column(String(40), default=None)
     role: Mapped[str] = mapped_column(String(8), default="officer")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=stamped_now)
 
 
 class OfficerInvite(Base):
@@ -37,7 +37,7 @@ class OfficerInvite(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     code_hash: Mapped[str] = mapped_column(String(64), unique=True)
     role: Mapped[str] = mapped_column(String(8), default="officer")
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=stamped_now)
     expires_at: Mapped[datetime] = mapped_column()
     used_at: Mapped[datetime | None] = mapped_column(default=None)
     officer_id: Mapped[int | None] = mapped_column(
@@ -71,7 +71,7 @@ class Ticket(Base):
     officer_id: Mapped[int | None] = mapped_column(
         ForeignKey("officers.id", ondelete="SET NULL"), default=None
     )
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=stamped_now)
     half_at: Mapped[datetime] = mapped_column()
     due_at: Mapped[datetime] = mapped_column()
     claimed_at: Mapped[datetime | None] = mapped_column(default=None)
@@ -91,7 +91,7 @@ class TicketMessage(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
-    at: Mapped[datetime] = mapped_column(default=utcnow)
+    at: Mapped[datetime] = mapped_column(default=stamped_now)
     author: Mapped[str] = mapped_column(String(8))
     officer_id: Mapped[int | None] = mapped_column(
         ForeignKey("officers.id", ondelete="SET NULL"), default=None
@@ -108,7 +108,7 @@ class OfferFeedback(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     reference: Mapped[str] = mapped_column(String(16), unique=True)
-    received_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    received_at: Mapped[datetime] = mapped_column(default=stamped_now, index=True)
     text: Mapped[str | None] = mapped_column(Text, default=None)
     anonymous: Mapped[bool] = mapped_column(Boolean, default=True)
     ticket_id: Mapped[int | None] = mapped_column(
