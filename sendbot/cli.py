@@ -180,14 +180,15 @@ def audit() -> None:
 @click.pass_context
 def audit_verify(ctx: click.Context) -> None:
     """Check the hash chain; exit 1 naming the first bad row."""
-    from sendbot.app import build_keyring
+    from sendbot.app import build_keyring, open_database
     from sendbot.core.audit import verify
+    from sendbot.storage.models import utcnow
 
     settings = settings_from(ctx)
 
     async def main() -> int:
         keyring = build_keyring(settings, allow_key_file=True, create=False)
-        database = Database(settings.database_url)
+        database = await open_database(settings, keyring, utcnow())
         try:
             async with database.unit_of_work() as uow:
                 verdict = await verify(uow.session, keyring)

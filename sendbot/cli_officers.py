@@ -36,22 +36,20 @@ def officers_invite(ctx: click.Context, role: str) -> None:
     The officer sends `/officer CODE` to the bot in a private chat. The code expires after
     SENDBOT_OFFICER_INVITE_DAYS days and is stored only as a keyed hash.
     """
-    from sendbot.app import build_keyring
+    from sendbot.app import build_keyring, open_database
     from sendbot.cli import run_async, settings_from
     from sendbot.core import audit
     from sendbot.core.cases.timefmt import long_time
     from sendbot.core.escalation.officers import issue_invite
-    from sendbot.storage.db import Database
     from sendbot.storage.models import utcnow
 
     settings = settings_from(ctx)
 
     async def main() -> tuple[str, datetime]:
         keyring = build_keyring(settings, allow_key_file=True)
-        database = Database(settings.database_url)
         now = utcnow()
+        database = await open_database(settings, keyring, now)
         try:
-            await database.ensure_ready()
             async with database.unit_of_work() as uow:
                 code, expires = await issue_invite(
                     uow, keyring, role, now, settings.officer_invite_days
@@ -121,20 +119,18 @@ def officers_list(ctx: click.Context, show_all: bool) -> None:
 @click.pass_context
 def officers_remove(ctx: click.Context, number: int) -> None:
     """Stop an officer using the bot; their open tickets go back to unclaimed."""
-    from sendbot.app import build_keyring
+    from sendbot.app import build_keyring, open_database
     from sendbot.cli import run_async, settings_from
     from sendbot.core import audit
-    from sendbot.storage.db import Database
     from sendbot.storage.models import utcnow
 
     settings = settings_from(ctx)
 
     async def main() -> int | None:
         keyring = build_keyring(settings, allow_key_file=True)
-        database = Database(settings.database_url)
         now = utcnow()
+        database = await open_database(settings, keyring, now)
         try:
-            await database.ensure_ready()
             async with database.unit_of_work() as uow:
                 released = await uow.tickets.remove_officer(number)
                 if released is None:
@@ -178,19 +174,17 @@ def feedback_export(ctx: click.Context, file: Path, since: Any, until: Any) -> N
     """
     from datetime import UTC
 
-    from sendbot.app import build_keyring
+    from sendbot.app import build_keyring, open_database
     from sendbot.cli import run_async, settings_from
     from sendbot.core import audit
-    from sendbot.storage.db import Database
     from sendbot.storage.models import utcnow
 
     settings = settings_from(ctx)
 
     async def main() -> list[tuple[str, str, str, str]]:
         keyring = build_keyring(settings, allow_key_file=True, create=False)
-        database = Database(settings.database_url)
+        database = await open_database(settings, keyring, utcnow())
         try:
-            await database.ensure_ready()
             async with database.unit_of_work() as uow:
                 items = await uow.tickets.feedback(
                     since=since.replace(tzinfo=UTC) if since else None,

@@ -63,9 +63,10 @@ class Settings(BaseSettings):
         description="Key for keyed hashes and audit signatures; defaults to the secret key. "
         "Never rotated: set it to the first secret key before rotating that key.",
     )
-    key_file: Path = Field(
-        default=Path(".sendbot.key"),
-        description="Local key file made for the terminal demo when no secret key is set.",
+    key_file: Path | None = Field(
+        default=None,
+        description="Key file made for the terminal demo when no secret key is set; by default "
+        "beside the SQLite database (sendbot.db.key for sendbot.db).",
     )
     log_level: str = Field(default="INFO", description="Logging level.")
     max_message_chars: int = Field(

@@ -10,6 +10,7 @@ from sendbot.storage.models.cases import Case, CaseEvent, CaseLink, LinkCode, Li
 from sendbot.storage.models.conversation import Conversation
 from sendbot.storage.models.outbox import OutboxMessage
 from sendbot.storage.models.scale import JobLease, ProcessedUpdate
+from sendbot.storage.models.security import KeyFingerprint
 from sendbot.storage.models.tickets import (
     OfferFeedback,
     Officer,
@@ -28,6 +29,7 @@ __all__ = [
     "CaseLink",
     "Conversation",
     "JobLease",
+    "KeyFingerprint",
     "KnowledgeGap",
     "LinkCode",
     "LinkFailure",
