@@ -421,19 +421,28 @@ def reply_to_handler(fallback: Handler | None) -> Handler:
     return handle
 
 
+# Commands that answer in a group too (with the unknown command's answer, unless the
+# officer is in a private chat); every other command in a group points to a private chat.
+COMMANDS: dict[str, Handler] = {
+    "officer": officer_command,
+    "tickets": tickets_command,
+    "ticket": ticket_command,
+    "claim": claim_command,
+    "reply": reply_command,
+    "attach": attach_command,
+    "close": close_command,
+    "reassign": reassign_command,
+    "officers": officers_command,
+    "feedback": feedback_command,
+    "wedid": wedid_command,
+}
+BUTTONS = ("o",)
+
+
 def register(router: Router) -> None:
     """Register this flow's handlers (after the flow that answers free text)."""
-    router.command("officer")(officer_command)
-    router.command("tickets")(tickets_command)
-    router.command("ticket")(ticket_command)
-    router.command("claim")(claim_command)
-    router.command("reply")(reply_command)
-    router.command("attach")(attach_command)
-    router.command("close")(close_command)
-    router.command("reassign")(reassign_command)
-    router.command("officers")(officers_command)
-    router.command("feedback")(feedback_command)
-    router.command("wedid")(wedid_command)
+    for name, handler in COMMANDS.items():
+        router.command(name)(handler)
     router.button("o")(officer_button)
     router.state(STATE_NAME)(name_entered)
     router.default_text = reply_to_handler(router.default_text)
