@@ -87,6 +87,22 @@ class Settings(BaseSettings):
     link_code_days: int = Field(
         default=30, ge=1, description="Days a case link code from the council stays valid."
     )
+    link_flood_failures: int = Field(
+        default=50,
+        ge=1,
+        description="Failed case-link attempts from all chats together within "
+        "SENDBOT_FLOOD_MINUTES at which officers are alerted and linking pauses for everyone "
+        "until the rate falls (each chat also has its own limit of 5 a day).",
+    )
+    invite_flood_failures: int = Field(
+        default=20,
+        ge=1,
+        description="Failed officer invite attempts from all chats within SENDBOT_FLOOD_MINUTES "
+        "at which officers are alerted and joining pauses until the rate falls.",
+    )
+    flood_minutes: int = Field(
+        default=60, ge=1, description="The window the two flood limits above count in."
+    )
     case_max_parents: int = Field(
         default=2, ge=1, description="How many parents' chats may link to one case."
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import String
+from sqlalchemy import Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sendbot.storage.models.base import Base, utcnow
@@ -24,3 +24,22 @@ class KeyFingerprint(Base):
     name: Mapped[str] = mapped_column(String(80), primary_key=True)
     fingerprint: Mapped[str] = mapped_column(String(64))
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SecurityFailure(Base):
+    """One failed attempt at something guarded (an officer invite), kept a week.
+
+    Counted per chat (a few in a day pause the chat) and over every chat together (a flood
+    slows everyone and alerts officers); every process reads the same rows.
+    """
+
+    __tablename__ = "security_failures"
+    __table_args__ = (
+        Index("ix_security_failures_kind_at", "kind", "at"),
+        Index("ix_security_failures_kind_chat_at", "kind", "chat_key", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # "invite"
+    chat_key: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(default=utcnow)

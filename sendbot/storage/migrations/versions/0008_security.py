@@ -1,4 +1,4 @@
-"""Security: fingerprints of the keys the data is under.
+"""Security: fingerprints of the keys the data is under; failed attempts from every chat.
 
 Revision ID: 0008_security
 Revises: 0007
@@ -27,7 +27,24 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("name", name=op.f("pk_key_fingerprints")),
     )
+    op.create_table(
+        "security_failures",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("chat_key", sa.String(length=64), nullable=False),
+        sa.Column("at", sendbot.storage.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_security_failures")),
+    )
+    op.create_index("ix_security_failures_kind_at", "security_failures", ["kind", "at"])
+    op.create_index(
+        "ix_security_failures_kind_chat_at", "security_failures", ["kind", "chat_key", "at"]
+    )
+    op.create_index("ix_link_failures_at", "link_failures", ["at"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_link_failures_at", table_name="link_failures")
+    op.drop_index("ix_security_failures_kind_chat_at", table_name="security_failures")
+    op.drop_index("ix_security_failures_kind_at", table_name="security_failures")
+    op.drop_table("security_failures")
     op.drop_table("key_fingerprints")
