@@ -87,9 +87,8 @@ async def check_keys(database: Database, keyring: Keyring, now: datetime) -> Non
         )
         recorded = await recorded_keys(uow)
         if recorded.hash != keyring.hash_fingerprint:
-            assert recorded.hash is not None
             raise _mismatch(
-                f"its hashing key is {short(recorded.hash)}, the one configured is "
+                f"its hashing key is {short(recorded.hash or '')}, the one configured is "
                 f"{short(keyring.hash_fingerprint)}"
             )
         missing = sorted(recorded.encryption - set(keyring.encryption_fingerprints))
