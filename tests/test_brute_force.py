@@ -114,8 +114,10 @@ async def test_a_flood_from_many_chats_slows_linking_for_everyone_and_alerts_onc
     assert await count(app, CaseLink) == 1
 
 
-async def test_failures_are_shared_by_every_process(settings: Settings, tmp_path: Path) -> None:
-    configured = flood_settings(settings)
+async def test_failures_are_shared_by_every_process(
+    settings: Settings, database_url: str, tmp_path: Path
+) -> None:
+    configured = flood_settings(settings.model_copy(update={"database_url": database_url}))
     async with open_app(configured) as one, open_app(configured) as two:
         one.services.clock = two.services.clock = Clock()
         await seed_cases(one, tmp_path)

@@ -96,7 +96,7 @@ async def test_the_demo_key_lives_beside_its_database_and_codes_made_elsewhere_l
     code = sendbot(env, tmp_path / "there", "cases", "issue-code", CASE_ROW["case_ref"])
     assert code.returncode == 0, code.stderr
     async with open_app(demo, allow_key_file=True) as app:
-        app.services.clock = Clock()
+        # The command issued the code on the real clock, so the bot links on it too.
         parent = Parent(app, "1001")
         await parent.link_case(code.stdout.strip().splitlines()[-1], CHILD_DOB)
         async with app.database.unit_of_work() as uow:
