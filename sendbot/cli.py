@@ -196,14 +196,14 @@ def audit() -> None:
 @click.pass_context
 def audit_verify(ctx: click.Context) -> None:
     """Check the hash chain; exit 1 naming the first bad row."""
-    from sendbot.app import build_keyring
+    from sendbot.app import build_keyring, open_database
     from sendbot.core.audit import verify
 
     settings = settings_from(ctx)
 
     async def main() -> int:
         keyring = build_keyring(settings, allow_key_file=True, create=False)
-        database = Database(settings.database_url, clock=clock_from(ctx))
+        database = await open_database(settings, keyring, clock_from(ctx))
         try:
             async with database.unit_of_work() as uow:
                 verdict = await verify(uow.session, keyring)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import secrets
 from pathlib import Path
 
 import click
@@ -34,15 +35,15 @@ def bench_cases(
     as_json: bool,
 ) -> None:
     """Import N rows, then status lookups among M cases, on SQLite and PostgreSQL."""
-    from sendbot.app import build_keyring
     from sendbot.bench.cases import format_table, run
+    from sendbot.core.keyring import Keyring
     from sendbot.core.texts import Texts
     from sendbot.kb.loader import load_knowledge
 
     settings = ctx.obj
     assert isinstance(settings, Settings)
     logging.getLogger("alembic").setLevel(logging.WARNING)
-    keyring = build_keyring(settings, allow_key_file=True)
+    keyring = Keyring([secrets.token_urlsafe(32)])  # the bench's own scratch databases
     texts = Texts.load(settings.knowledge_dir / "messages.yaml")
     kb = load_knowledge(settings.knowledge_dir, settings.council)
     results = run(

@@ -71,11 +71,10 @@ def cases_import(ctx: click.Context, file: Path, dry_run: bool) -> None:
     decision_date, draft_date, final_date, last_review_date, next_transfer_date, exception
     (optional). Dates are YYYY-MM-DD.
     """
-    from sendbot.app import build_keyring
+    from sendbot.app import build_keyring, open_database
     from sendbot.cli import clock_from, run_async
     from sendbot.core.cases.importer import ImportReport, import_cases
     from sendbot.core.texts import Texts
-    from sendbot.storage.db import Database
 
     settings = _settings(ctx)
     bars = ProgressBars()
@@ -83,9 +82,8 @@ def cases_import(ctx: click.Context, file: Path, dry_run: bool) -> None:
     async def main() -> ImportReport:
         keyring = build_keyring(settings, allow_key_file=True)
         texts = Texts.load(settings.knowledge_dir / "messages.yaml")
-        database = Database(settings.database_url, clock=clock_from(ctx))
+        database = await open_database(settings, keyring, clock_from(ctx))
         try:
-            await database.ensure_ready()
             return await import_cases(
                 database,
                 keyring,
@@ -134,12 +132,11 @@ def cases_issue_code(ctx: click.Context, case_ref: str | None, all_unlinked: Pat
 
     Codes expire after SENDBOT_LINK_CODE_DAYS days and are stored only as keyed hashes.
     """
-    from sendbot.app import build_keyring
+    from sendbot.app import build_keyring, open_database
     from sendbot.cli import clock_from, run_async
     from sendbot.core import audit
     from sendbot.core.cases.issuing import IssuedCode, issue_code, issue_codes_for_unlinked
     from sendbot.core.cases.timefmt import london_today, long_date
-    from sendbot.storage.db import Database
 
     if (case_ref is None) == (all_unlinked is None):
         raise click.UsageError("give either CASE_REF or --all-unlinked FILE.csv")
@@ -150,10 +147,9 @@ def cases_issue_code(ctx: click.Context, case_ref: str | None, all_unlinked: Pat
 
     async def main() -> list[IssuedCode] | None:
         keyring = build_keyring(settings, allow_key_file=True)
-        database = Database(settings.database_url, clock=clock_from(ctx))
         now = clock_from(ctx)()
+        database = await open_database(settings, keyring, clock_from(ctx))
         try:
-            await database.ensure_ready()
             async with database.unit_of_work() as uow:
                 if case_ref is not None:
                     one = await issue_code(uow, keyring, case_ref, now, days)

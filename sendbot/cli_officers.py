@@ -36,21 +36,19 @@ def officers_invite(ctx: click.Context, role: str) -> None:
     The officer sends `/officer CODE` to the bot in a private chat. The code expires after
     SENDBOT_OFFICER_INVITE_DAYS days and is stored only as a keyed hash.
     """
-    from sendbot.app import build_keyring
+    from sendbot.app import build_keyring, open_database
     from sendbot.cli import clock_from, run_async, settings_from
     from sendbot.core import audit
     from sendbot.core.cases.timefmt import long_time
     from sendbot.core.escalation.officers import issue_invite
-    from sendbot.storage.db import Database
 
     settings = settings_from(ctx)
 
     async def main() -> tuple[str, datetime]:
         keyring = build_keyring(settings, allow_key_file=True)
-        database = Database(settings.database_url, clock=clock_from(ctx))
         now = clock_from(ctx)()
+        database = await open_database(settings, keyring, clock_from(ctx))
         try:
-            await database.ensure_ready()
             async with database.unit_of_work() as uow:
                 code, expires = await issue_invite(
                     uow, keyring, role, now, settings.officer_invite_days
@@ -120,19 +118,17 @@ def officers_list(ctx: click.Context, show_all: bool) -> None:
 @click.pass_context
 def officers_remove(ctx: click.Context, number: int) -> None:
     """Stop an officer using the bot; their open tickets go back to unclaimed."""
-    from sendbot.app import build_keyring
+    from sendbot.app import build_keyring, open_database
     from sendbot.cli import clock_from, run_async, settings_from
     from sendbot.core import audit
-    from sendbot.storage.db import Database
 
     settings = settings_from(ctx)
 
     async def main() -> int | None:
         keyring = build_keyring(settings, allow_key_file=True)
-        database = Database(settings.database_url, clock=clock_from(ctx))
         now = clock_from(ctx)()
+        database = await open_database(settings, keyring, clock_from(ctx))
         try:
-            await database.ensure_ready()
             async with database.unit_of_work() as uow:
                 released = await uow.tickets.remove_officer(number)
                 if released is None:
@@ -176,18 +172,16 @@ def feedback_export(ctx: click.Context, file: Path, since: Any, until: Any) -> N
     """
     from datetime import UTC
 
-    from sendbot.app import build_keyring
+    from sendbot.app import build_keyring, open_database
     from sendbot.cli import clock_from, run_async, settings_from
     from sendbot.core import audit
-    from sendbot.storage.db import Database
 
     settings = settings_from(ctx)
 
     async def main() -> list[tuple[str, str, str, str]]:
         keyring = build_keyring(settings, allow_key_file=True, create=False)
-        database = Database(settings.database_url, clock=clock_from(ctx))
+        database = await open_database(settings, keyring, clock_from(ctx))
         try:
-            await database.ensure_ready()
             async with database.unit_of_work() as uow:
                 items = await uow.tickets.feedback(
                     since=since.replace(tzinfo=UTC) if since else None,

@@ -23,13 +23,19 @@ from dataclasses import asdict
 
 import click
 
+from sendbot.core.privacy.keyview import KeyView
 from sendbot.core.privacy.rotation import RotationReport
+
+
+def _columns_json(report: RotationReport) -> dict[str, dict[str, int]]:
+    """Counts per column, for JSON."""
+    return {name: asdict(c) for name, c in report.columns.items()}
 
 
 def _print_report(report: RotationReport, as_json: bool) -> None:
     """Counts per column, as a table or JSON."""
     if as_json:
-        click.echo(json.dumps({name: asdict(c) for name, c in report.columns.items()}, indent=2))
+        click.echo(json.dumps(_columns_json(report), indent=2))
         return
     click.echo(f"{'column':<28} {'current':>8} {'rotated':>8} {'old':>6} {'unreadable':>10}")
     for name, c in report.columns.items():
@@ -65,8 +71,13 @@ def register(cli: click.Group) -> None:
 
     async def _rotation(
         ctx: click.Context, batch: int, dry_run: bool
-    ) -> tuple[RotationReport, str]:
-        """Rotate (or only count); the report, or a problem that stopped it."""
+    ) -> tuple[RotationReport, str, KeyView | None]:
+        """Rotate (or only count); the report, a problem that stopped it, and the keys."""
+        from sendbot.core.privacy.fingerprints import (
+            KeyMismatch,
+            check_keys,
+            recorded_keys,
+        )
         from sendbot.core.privacy.keys import keyring_from_settings
         from sendbot.core.privacy.rotation import hashes_match, rotate_keys
         from sendbot.storage.db import Database
@@ -76,14 +87,27 @@ def register(cli: click.Group) -> None:
         database = Database(settings.database_url, clock=clock_from(ctx))
         try:
             await database.ensure_ready()
+            async with database.unit_of_work() as uow:
+                view = KeyView(keyring, await recorded_keys(uow))
             checked, matching = await hashes_match(database, keyring)
             if checked and not matching:
-                return RotationReport(), (
-                    "the hashing key has changed: stored chat keys no longer match. Set "
-                    "SENDBOT_HASH_KEY to the secret key that was in use before (see "
-                    "`sendbot keys --help`); nothing was changed."
+                return (
+                    RotationReport(),
+                    (
+                        "the hashing key has changed: stored chat keys no longer match. Set "
+                        "SENDBOT_HASH_KEY to the secret key that was in use before (see "
+                        "`sendbot keys --help`); nothing was changed."
+                    ),
+                    view,
                 )
-            return await rotate_keys(database, keyring, batch=batch, dry_run=dry_run), ""
+            try:
+                await check_keys(database, keyring, clock_from(ctx)())
+            except KeyMismatch as error:
+                return RotationReport(), str(error), view
+            report = await rotate_keys(database, keyring, batch=batch, dry_run=dry_run)
+            async with database.unit_of_work() as uow:
+                view = KeyView(keyring, await recorded_keys(uow))
+            return report, "", view
         finally:
             await database.dispose()
 
@@ -97,10 +121,10 @@ def register(cli: click.Group) -> None:
         Set SENDBOT_SECRET_KEY to the new key and SENDBOT_OLD_SECRET_KEYS to the old ones
         first; exits 1 if any value cannot be read with the keys given.
         """
-        report, problem = run_async(_rotation(ctx, batch, dry_run=False))
+        report, problem, _ = run_async(_rotation(ctx, batch, dry_run=False))
         if problem:
             click.echo(f"sendbot: {problem}", err=True)
-            raise SystemExit(1)
+            raise SystemExit(2)
         _print_report(report, as_json)
         if report.unreadable:
             click.echo(
@@ -117,18 +141,25 @@ def register(cli: click.Group) -> None:
     @click.pass_context
     def keys_status(ctx: click.Context, as_json: bool) -> None:
         """Count values under the newest key, older keys, and none (changes nothing)."""
-        report, problem = run_async(_rotation(ctx, 500, dry_run=True))
+        report, problem, view = run_async(_rotation(ctx, 500, dry_run=True))
+        if as_json:
+            keys_json = view.as_json() if view else {}
+            click.echo(json.dumps({"keys": keys_json, "columns": _columns_json(report)}, indent=2))
+        elif view is not None:
+            for line in view.lines():
+                click.echo(line)
         if problem:
             click.echo(f"sendbot: {problem}", err=True)
-            raise SystemExit(1)
-        _print_report(report, as_json)
-        if not as_json:
-            verdict = (
-                "safe to drop the old keys"
-                if not report.old and not report.unreadable
-                else "run `sendbot keys rotate` before dropping any old key"
-            )
-            click.echo(verdict)
+            raise SystemExit(2)
+        if as_json:
+            return
+        _print_report(report, as_json=False)
+        verdict = (
+            "safe to drop the old keys"
+            if not report.old and not report.unreadable
+            else "run `sendbot keys rotate` before dropping any old key"
+        )
+        click.echo(verdict)
 
     @cli.command("purge")
     @click.option("--json", "as_json", is_flag=True, help="Print JSON.")

@@ -63,9 +63,10 @@ class Settings(BaseSettings):
         description="Key for keyed hashes and audit signatures; defaults to the secret key. "
         "Never rotated: set it to the first secret key before rotating that key.",
     )
-    key_file: Path = Field(
-        default=Path(".sendbot.key"),
-        description="Local key file made for the terminal demo when no secret key is set.",
+    key_file: Path | None = Field(
+        default=None,
+        description="Key file made for the terminal demo when no secret key is set; by default "
+        "beside the SQLite database (sendbot.db.key for sendbot.db).",
     )
     log_level: str = Field(default="INFO", description="Logging level.")
     max_message_chars: int = Field(
@@ -85,6 +86,22 @@ class Settings(BaseSettings):
     )
     link_code_days: int = Field(
         default=30, ge=1, description="Days a case link code from the council stays valid."
+    )
+    link_flood_failures: int = Field(
+        default=50,
+        ge=1,
+        description="Failed case-link attempts from all chats together within "
+        "SENDBOT_FLOOD_MINUTES at which officers are alerted and linking pauses for everyone "
+        "until the rate falls (each chat also has its own limit of 5 a day).",
+    )
+    invite_flood_failures: int = Field(
+        default=20,
+        ge=1,
+        description="Failed officer invite attempts from all chats within SENDBOT_FLOOD_MINUTES "
+        "at which officers are alerted and joining pauses until the rate falls.",
+    )
+    flood_minutes: int = Field(
+        default=60, ge=1, description="The window the two flood limits above count in."
     )
     case_max_parents: int = Field(
         default=2, ge=1, description="How many parents' chats may link to one case."

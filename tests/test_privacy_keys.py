@@ -246,7 +246,7 @@ async def test_cli_status_rotate_and_status_again(
         await fill(app, tmp_path)
     env = dict(env_for_cli, SENDBOT_SECRET_KEY=NEW, SENDBOT_OLD_SECRET_KEYS=OLD)
     refused = run_cli(env, "keys", "rotate")
-    assert refused.returncode == 1 and "SENDBOT_HASH_KEY" in refused.stderr
+    assert refused.returncode == 2 and "SENDBOT_HASH_KEY" in refused.stderr
     env["SENDBOT_HASH_KEY"] = OLD
     status = run_cli(env, "keys", "status")
     assert status.returncode == 0 and "run `sendbot keys rotate`" in status.stdout
@@ -254,7 +254,7 @@ async def test_cli_status_rotate_and_status_again(
     assert rotated.returncode == 0, rotated.stderr
     assert "nothing is left under an old key" in rotated.stdout
     done = run_cli(env, "keys", "status", "--json")
-    counts = json.loads(done.stdout)
+    counts = json.loads(done.stdout)["columns"]
     assert sum(c["old"] for c in counts.values()) == 0
     assert counts["tickets.body"]["current"] == 1
     for secret in (OLD, NEW):

@@ -19,7 +19,7 @@ from sendbot.core.formatting import escape
 from sendbot.core.messages import Audience, Outbound
 from sendbot.core.outbox import RecipientGone, TemporaryFailure
 from sendbot.storage.models import Conversation, OutboxMessage
-from tests.fakes.bot_api import OFFICERS_CHAT_ID, TOKEN, ApiError, FakeBotAPI
+from tests.fakes.bot_api import BOT_USERNAME, OFFICERS_CHAT_ID, TOKEN, ApiError, FakeBotAPI
 from tests.fakes.harness import (
     PARENT_CHAT_ID,
     TelegramChat,
@@ -96,12 +96,14 @@ async def test_commands_are_set_at_start(settings: Settings, app: App) -> None:
     assert call.params["scope"] == {"type": "all_private_chats"}
 
 
-async def test_groups_are_ignored_except_the_officers_group(settings: Settings, app: App) -> None:
+async def test_other_groups_get_one_line_and_no_buttons(settings: Settings, app: App) -> None:
     officer_settings = telegram_settings(settings, officers_chat_id=OFFICERS_CHAT_ID)
     async with telegram_bot(officer_settings, app) as (api, application):
         stranger = TelegramChat(api, application, -1009999)
-        assert await stranger.send("/start") == []
-        assert await stranger.send("how long does an EHCP take?") == []
+        assert await stranger.send("how long does an EHCP take?") == []  # not to the bot
+        for text in ("/start", f"@{BOT_USERNAME} how long does an EHCP take?"):
+            [reply] = await stranger.send(text)
+            assert reply.text == MESSAGES["private_only"] and reply.keyboard == []
         assert await stranger.press_data("m:menu") == []
         assert api.called("sendChatAction") == []
         officers = TelegramChat(api, application, OFFICERS_CHAT_ID)

@@ -35,11 +35,13 @@ def test_media_is_unsupported() -> None:
         assert inbound is not None and inbound.kind is InboundKind.UNSUPPORTED, kind
 
 
-def test_other_groups_are_ignored_and_the_officers_group_is_served() -> None:
-    assert translate(api.text_update(-100555, "/start")) is None
+def test_other_groups_pass_messages_only_and_the_officers_group_is_served() -> None:
+    command = translate(api.text_update(-100555, "/start"))
+    assert command is not None and not command.private and command.command == "start"
     assert translate(api.button_update(-100555, "m:menu")) is None
+    assert translate(api.media_update(-100555, "photo")) is None
     assert translate(api.text_update(OFFICERS_CHAT_ID, "/tickets")) is not None
-    assert translate(api.text_update(OFFICERS_CHAT_ID, "/tickets"), Audience()) is None
+    assert translate(api.button_update(OFFICERS_CHAT_ID, "o:c:T-1"), Audience()) is None
 
 
 def test_officers_group_messages_name_the_officer_and_the_message_replied_to() -> None:

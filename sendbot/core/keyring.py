@@ -11,6 +11,7 @@ from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives import hmac as crypto_hmac
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 
@@ -18,11 +19,21 @@ class KeyMissing(RuntimeError):
     """No secret key was configured where one is required."""
 
 
+FINGERPRINT_MESSAGE = b"sendbot key fingerprint v1"
+
+
 def _derive(secret: str, purpose: bytes) -> bytes:
     """Derive a 32-byte subkey for one purpose from the master secret."""
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=b"sendbot", info=purpose).derive(
         secret.encode()
     )
+
+
+def fingerprint(secret: str) -> str:
+    """A keyed hash of a constant under a subkey of the secret: names a key, reveals nothing."""
+    signer = crypto_hmac.HMAC(_derive(secret, b"fingerprint"), hashes.SHA256())
+    signer.update(FINGERPRINT_MESSAGE)
+    return signer.finalize().hex()
 
 
 class Keyring:
@@ -46,6 +57,8 @@ class Keyring:
         self._fernet = MultiFernet(fernets)
         self.key_count = len(fernets)
         self._hash_key = _derive(stable, b"chat-hash")
+        self.hash_fingerprint = fingerprint(stable)
+        self.encryption_fingerprints = [fingerprint(s) for s in secrets_newest_first]
         audit = [_derive(s, b"audit-chain") for s in (stable, *secrets_newest_first)]
         self.audit_keys = {hashlib.sha256(k).hexdigest()[:8]: k for k in audit}
         self.audit_key_id = hashlib.sha256(audit[0]).hexdigest()[:8]

@@ -13,16 +13,25 @@ CHANNEL = "telegram"
 
 @dataclass(frozen=True)
 class Audience:
-    """Which chats the bot serves: private chats, and the officers' group if one is set."""
+    """Which chats the bot serves: private chats, the officers' group, and groups' commands.
+
+    In a group other than the officers', a command or text addressed to the bot is passed
+    on (the core answers it with one line pointing to a private chat); buttons there are
+    not, as the bot shows none in such groups.
+    """
 
     officers_chat_id: int | None = None
     bot_username: str | None = None
 
     def serves(self, chat: Chat) -> bool:
-        """Parents in private chats; of all groups, only the officers' group."""
+        """Private chats and the officers' group, for everything."""
         if chat.type == Chat.PRIVATE:
             return True
         return self.officers_chat_id is not None and chat.id == self.officers_chat_id
+
+    def hears(self, chat: Chat) -> bool:
+        """Chats whose messages (not buttons) reach the core: these, and any group."""
+        return self.serves(chat) or chat.type in (Chat.GROUP, Chat.SUPERGROUP)
 
 
 def to_inbound(update: Update, audience: Audience) -> Inbound | None:
@@ -30,7 +39,7 @@ def to_inbound(update: Update, audience: Audience) -> Inbound | None:
     if update.callback_query is not None:
         return _from_button(update, audience)
     message = update.message
-    if message is None or not audience.serves(message.chat):
+    if message is None or not audience.hears(message.chat):
         return None
     private = message.chat.type == Chat.PRIVATE
     user = message.from_user
@@ -57,6 +66,8 @@ def to_inbound(update: Update, audience: Audience) -> Inbound | None:
         if not _addressed_to_us(message.text, audience.bot_username):
             return None
         return inbound(InboundKind.COMMAND, message.text)
+    if not private and not _spoken_to(message, audience.bot_username):
+        return None  # a group's own chatter (with Telegram's privacy mode off)
     return inbound(InboundKind.TEXT, message.text)
 
 
@@ -88,6 +99,17 @@ def _is_command(message: Message) -> bool:
         return True
     stripped = text.strip()  # the terminal's rule, so both adapters agree
     return stripped.startswith("/") and len(stripped) > 1
+
+
+def _spoken_to(message: Message, bot_username: str | None) -> bool:
+    """In a group: whether text replies to one of the bot's messages or mentions the bot."""
+    if bot_username is None:
+        return False
+    replied = message.reply_to_message
+    author = replied.from_user if replied is not None else None
+    if author is not None and (author.username or "").lower() == bot_username.lower():
+        return True
+    return f"@{bot_username.lower()}" in (message.text or "").lower()
 
 
 def _addressed_to_us(text: str, bot_username: str | None) -> bool:

@@ -2,7 +2,10 @@
 
 Every failure looks the same to the parent, whichever part was wrong. Failed attempts are
 stored in the database: five in 24 hours pause the chat (even for a right code afterwards),
-and five wrong dates of birth with one real code, from any chats, revoke that code.
+five wrong dates of birth with one real code, from any chats, revoke that code (and the
+result names the case, so officers can send the family a new one), and too many failures
+from all chats together within the flood window pause linking for everyone until the
+rate falls (sendbot.core.floods).
 """
 
 from __future__ import annotations
@@ -15,15 +18,16 @@ from typing import Literal
 from sqlalchemy import select, update
 
 from sendbot.core.cases.codes import dob_digest
+from sendbot.core.floods import flood_until
 from sendbot.core.keyring import Keyring
-from sendbot.storage.models import Case, LinkCode
+from sendbot.storage.models import Case, LinkCode, LinkFailure
 from sendbot.storage.unit_of_work import UnitOfWork
 
 MAX_FAILURES = 5
 FAILURE_WINDOW = timedelta(hours=24)
 CODE_MAX_FAILURES = 5
 
-Outcome = Literal["linked", "already", "full", "failed", "paused"]
+Outcome = Literal["linked", "already", "full", "failed", "paused", "slowed"]
 
 
 @dataclass(frozen=True)
@@ -34,6 +38,8 @@ class LinkResult:
     case: Case | None = None
     paused_until: datetime | None = None
     tries_left: int = 0
+    # The reference of the case whose code this failure revoked, for the officers.
+    revoked: str | None = None
 
 
 async def paused_until(uow: UnitOfWork, chat_key: str, now: datetime) -> datetime | None:
@@ -42,6 +48,13 @@ async def paused_until(uow: UnitOfWork, chat_key: str, now: datetime) -> datetim
     if len(times) < MAX_FAILURES:
         return None
     return times[len(times) - MAX_FAILURES] + FAILURE_WINDOW
+
+
+async def flood_paused_until(
+    uow: UnitOfWork, now: datetime, failures: int, window: timedelta
+) -> datetime | None:
+    """When linking opens again for everyone after a flood of failures, or None if open."""
+    return await flood_until(uow, LinkFailure.at, (), now, failures, window)
 
 
 async def tries_left(uow: UnitOfWork, chat_key: str, now: datetime) -> int:
@@ -78,11 +91,16 @@ async def link_case(
     born: date,
     now: datetime,
     max_parents: int,
+    flood_failures: int = 50,
+    flood_window: timedelta = timedelta(hours=1),
 ) -> LinkResult:
     """Check the code and date of birth together and link the chat if both are right."""
     until = await paused_until(uow, chat_key, now)
     if until is not None:
         return LinkResult("paused", paused_until=until)
+    flooded = await flood_paused_until(uow, now, flood_failures, flood_window)
+    if flooded is not None:
+        return LinkResult("slowed", paused_until=flooded)  # not counted: nothing was tried
     code = await uow.cases.find_code(code_hash)
     usable = (
         code is not None
@@ -109,9 +127,13 @@ async def link_case(
 async def _fail(uow: UnitOfWork, chat_key: str, now: datetime, code: LinkCode | None) -> LinkResult:
     """Record a failure; revoke a real code tried with too many wrong dates of birth."""
     await uow.cases.record_failure(chat_key, now, code.id if code else None)
+    revoked = None
     if code is not None and await uow.cases.code_failures(code.id) >= CODE_MAX_FAILURES:
         code.revoked_at = now
+        case = await uow.session.get(Case, code.case_id)
+        revoked = case.reference if case is not None else None
     until = await paused_until(uow, chat_key, now)
     if until is not None:
-        return LinkResult("paused", paused_until=until)
-    return LinkResult("failed", tries_left=await tries_left(uow, chat_key, now))
+        return LinkResult("paused", paused_until=until, revoked=revoked)
+    left = await tries_left(uow, chat_key, now)
+    return LinkResult("failed", tries_left=left, revoked=revoked)

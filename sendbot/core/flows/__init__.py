@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from sendbot.core.dialogue import Router
-from sendbot.core.flows import answers, browse, contact, menu, mycase, officer, rights
+from sendbot.core.flows import answers, browse, contact, groups, menu, mycase, officer, rights
 
 
 def build_router() -> Router:
     """A router with every flow registered."""
     router = Router()
-    # officer wraps the free-text handler answers sets, so it comes after answers.
-    for flow in (menu, browse, answers, mycase, rights, contact, officer):
+    # officer wraps the free-text handler answers sets, so it comes after answers; groups
+    # wraps every parent's handler, so it comes last.
+    for flow in (menu, browse, answers, mycase, rights, contact, officer, groups):
         flow.register(router)
     return router

@@ -7,18 +7,25 @@ linked to this chat: a chat never sees anything about another case.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sendbot.core.cases.codes import code_hash, normalise_code
 from sendbot.core.cases.dates import read_birth_date
-from sendbot.core.cases.linking import link_case, paused_until
+from sendbot.core.cases.linking import (
+    CODE_MAX_FAILURES,
+    LinkResult,
+    flood_paused_until,
+    link_case,
+    paused_until,
+)
 from sendbot.core.cases.status import child_name, entry_buttons, status_text
 from sendbot.core.cases.timefmt import london_today, long_time
 from sendbot.core.dialogue import Router, Turn
+from sendbot.core.floods import alert_officers, bucket, count_since
 from sendbot.core.flows.common import menu_button, stale_button
 from sendbot.core.formatting import button_label, escape
 from sendbot.core.messages import Button
-from sendbot.storage.models import Case
+from sendbot.storage.models import Case, LinkFailure
 
 STATE_CODE = "case_code"
 STATE_DOB = "case_dob"
@@ -101,16 +108,23 @@ async def ask_for_code(turn: Turn) -> None:
 
 
 async def _paused(turn: Turn) -> bool:
-    """Tell a paused chat so, kindly, and where to get help; True if paused."""
-    until = await paused_until(turn.uow, _chat_key(turn), turn.services.clock())
+    """Tell a paused chat (or everyone, in a flood) so, kindly, with help; True if paused."""
+    now = turn.services.clock()
+    until = await paused_until(turn.uow, _chat_key(turn), now)
+    key = "cases.paused"
+    if until is None:
+        settings = turn.services.settings
+        window = timedelta(minutes=settings.flood_minutes)
+        until = await flood_paused_until(turn.uow, now, settings.link_flood_failures, window)
+        key = "cases.slowed"
     if until is None:
         return False
     turn.set_state("idle")
-    say_paused(turn, until)
+    say_paused(turn, until, key)
     return True
 
 
-def say_paused(turn: Turn, until: datetime) -> None:
+def say_paused(turn: Turn, until: datetime, text_key: str = "cases.paused") -> None:
     """The pause message with the council's SEN team and SENDIASS from the local pack."""
     kb = turn.services.kb
     contacts = kb.council.contacts if kb.council else {}
@@ -125,7 +139,7 @@ def say_paused(turn: Turn, until: datetime) -> None:
         suffix = ": " + ", ".join(details) if details else ""
         lines.append(f"• <b>{escape(contact.name)}</b>{suffix}")
     help_text = "\n".join(lines) if lines else turn.t("cases.contacts_missing")
-    html = turn.t("cases.paused", until=long_time(until)) + "\n\n" + help_text
+    html = turn.t(text_key, until=long_time(until)) + "\n\n" + help_text
     buttons = [
         [Button(button_label(kb.entries[i].title), f"e:{i}")]
         for i in ("sendiass",)
@@ -176,10 +190,13 @@ async def dob_entered(turn: Turn) -> None:
         born=parsed.value,
         now=now,
         max_parents=settings.case_max_parents,
+        flood_failures=settings.link_flood_failures,
+        flood_window=timedelta(minutes=settings.flood_minutes),
     )
-    if result.outcome == "paused" and result.paused_until is not None:
+    await _alert_on_failure(turn, result, now)
+    if result.outcome in ("paused", "slowed") and result.paused_until is not None:
         turn.set_state("idle")
-        say_paused(turn, result.paused_until)
+        say_paused(turn, result.paused_until, f"cases.{result.outcome}")
         return
     if result.outcome == "failed" or result.case is None:
         turn.set_state(STATE_CODE)
@@ -193,6 +210,41 @@ async def dob_entered(turn: Turn) -> None:
     turn.say("cases.linked" if result.outcome == "linked" else "cases.already_linked", name=name)
     linked = len(await turn.uow.cases.linked_cases(_chat_key(turn)))
     show_status(turn, result.case, linked)
+
+
+async def _alert_on_failure(turn: Turn, result: LinkResult, now: datetime) -> None:
+    """Tell officers of a code stopped by wrong dates of birth, and of a flood beginning."""
+    if result.outcome not in ("failed", "paused"):
+        return
+    services = turn.services
+    if result.revoked is not None:
+        await alert_officers(
+            turn.uow,
+            services,
+            key=f"code-revoked-{result.revoked}-{int(now.timestamp())}",
+            html=turn.t("security.code_revoked", reference=result.revoked, tries=CODE_MAX_FAILURES),
+            now=now,
+            detail={"case": result.revoked},
+        )
+    settings = services.settings
+    window = timedelta(minutes=settings.flood_minutes)
+    until = await flood_paused_until(turn.uow, now, settings.link_flood_failures, window)
+    if until is None:
+        return
+    failures = await count_since(turn.uow, LinkFailure.at, (), now - window)
+    await alert_officers(
+        turn.uow,
+        services,
+        key=f"link-flood-{bucket(now, window)}",
+        html=turn.t(
+            "security.link_flood",
+            count=failures,
+            minutes=settings.flood_minutes,
+            until=long_time(until),
+        ),
+        now=now,
+        detail={"failures": failures, "minutes": settings.flood_minutes},
+    )
 
 
 async def unlink_command(turn: Turn) -> None:

@@ -17,6 +17,7 @@ from sendbot.core.escalation import tickets as ticketing
 from sendbot.core.escalation.officers import holder_name, internal_name, join, officer_for, record
 from sendbot.core.escalation.references import find_reference, read_reference
 from sendbot.core.escalation.tickets import age, kind_name, open_text, visible_ticket, when
+from sendbot.core.floods import invite_paused_until, record_invite_failure
 from sendbot.core.flows.contact import parent_reply_to
 from sendbot.core.flows.menu import unknown_command
 from sendbot.core.messages import Button, InboundKind
@@ -63,11 +64,21 @@ def _split(argument: str) -> tuple[str | None, str]:
 
 
 async def officer_command(turn: Turn) -> None:
-    """/officer CODE: join as an officer; any failure looks like an unknown command."""
-    officer = await join(
-        turn.uow, turn.services.keyring, turn.inbound, turn.inbound.argument, turn.services.clock()
-    )
+    """/officer CODE: join as an officer; any failure looks like an unknown command.
+
+    Wrong codes are counted per chat and from all chats, and audited; while a chat or
+    everyone is paused no code is even checked, so a flood uses nothing up.
+    """
+    services, now = turn.services, turn.services.clock()
+    chat_key = turn.conversation.chat_key
+    attempt = turn.inbound.private and bool(turn.inbound.argument)
+    if attempt and await invite_paused_until(turn.uow, services, chat_key, now) is not None:
+        await unknown_command(turn)
+        return
+    officer = await join(turn.uow, services.keyring, turn.inbound, turn.inbound.argument, now)
     if officer is None:
+        if attempt:
+            await record_invite_failure(turn.uow, services, chat_key, now)
         await unknown_command(turn)
         return
     role = turn.t(f"escalation.roles.{officer.role}")
@@ -421,19 +432,28 @@ def reply_to_handler(fallback: Handler | None) -> Handler:
     return handle
 
 
+# Commands that answer in a group too (with the unknown command's answer, unless the
+# officer is in a private chat); every other command in a group points to a private chat.
+COMMANDS: dict[str, Handler] = {
+    "officer": officer_command,
+    "tickets": tickets_command,
+    "ticket": ticket_command,
+    "claim": claim_command,
+    "reply": reply_command,
+    "attach": attach_command,
+    "close": close_command,
+    "reassign": reassign_command,
+    "officers": officers_command,
+    "feedback": feedback_command,
+    "wedid": wedid_command,
+}
+BUTTONS = ("o",)
+
+
 def register(router: Router) -> None:
     """Register this flow's handlers (after the flow that answers free text)."""
-    router.command("officer")(officer_command)
-    router.command("tickets")(tickets_command)
-    router.command("ticket")(ticket_command)
-    router.command("claim")(claim_command)
-    router.command("reply")(reply_command)
-    router.command("attach")(attach_command)
-    router.command("close")(close_command)
-    router.command("reassign")(reassign_command)
-    router.command("officers")(officers_command)
-    router.command("feedback")(feedback_command)
-    router.command("wedid")(wedid_command)
+    for name, handler in COMMANDS.items():
+        router.command(name)(handler)
     router.button("o")(officer_button)
     router.state(STATE_NAME)(name_entered)
     router.default_text = reply_to_handler(router.default_text)

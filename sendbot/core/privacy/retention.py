@@ -22,7 +22,7 @@ from sendbot.core.cases.alerts import FAILURE_RETENTION
 from sendbot.core.escalation.jobs import purge_closed_ticket_content
 from sendbot.core.gaps import purge_gaps
 from sendbot.storage.db import Database
-from sendbot.storage.models import OutboxMessage
+from sendbot.storage.models import OutboxMessage, SecurityFailure
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +36,7 @@ class PurgeReport:
     outbox_messages: int = 0
     link_failures: int = 0
     tickets_emptied: int = 0
+    invite_failures: int = 0
 
     @property
     def total(self) -> int:
@@ -46,6 +47,7 @@ class PurgeReport:
             + self.outbox_messages
             + self.link_failures
             + self.tickets_emptied
+            + self.invite_failures
         )
 
 
@@ -66,15 +68,18 @@ async def purge_expired(database: Database, settings: Settings, now: datetime) -
         outbox = int(getattr(result, "rowcount", 0) or 0)
     async with database.unit_of_work() as uow:
         failures = await uow.cases.purge_failures(now - FAILURE_RETENTION)
+        gone = delete(SecurityFailure).where(SecurityFailure.at < now - FAILURE_RETENTION)
+        invites = int(getattr(await uow.session.execute(gone), "rowcount", 0) or 0)
     tickets = await purge_closed_ticket_content(database, now, settings.closed_ticket_days)
-    report = PurgeReport(conversations, gaps, outbox, failures, tickets)
+    report = PurgeReport(conversations, gaps, outbox, failures, tickets, invites)
     log.info(
-        "retention: %d conversations, %d gap questions, %d messages, %d link failures "
-        "deleted; %d closed tickets emptied",
+        "retention: %d conversations, %d gap questions, %d messages, %d link failures, "
+        "%d invite failures deleted; %d closed tickets emptied",
         report.conversations,
         report.knowledge_gaps,
         report.outbox_messages,
         report.link_failures,
+        report.invite_failures,
         report.tickets_emptied,
     )
     return report

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from sendbot.core.keyring import Keyring
 from sendbot.core.outbox import FERNET_PREFIX
+from sendbot.core.privacy.fingerprints import retire_old_keys
 from sendbot.storage.db import Database
 from sendbot.storage.models import Base, Conversation
 
@@ -167,6 +168,9 @@ async def rotate_keys(
                     if state == "old" and not dry_run:
                         state = await _rewrite_json(uow.session, keyring, table, column, row_id)
                     setattr(counts, state, getattr(counts, state) + 1)
+    if not dry_run and not report.unreadable:
+        # Nothing is left under an old key: the database no longer needs one configured.
+        await retire_old_keys(database, keyring)
     if report.rotated or report.unreadable:
         log.info("key rotation: %d re-encrypted, %d unreadable", report.rotated, report.unreadable)
     return report

@@ -10,6 +10,7 @@ from sendbot.storage.models.cases import Case, CaseEvent, CaseLink, LinkCode, Li
 from sendbot.storage.models.conversation import Conversation
 from sendbot.storage.models.outbox import OutboxMessage
 from sendbot.storage.models.scale import JobLease, ProcessedUpdate
+from sendbot.storage.models.security import KeyFingerprint, SecurityFailure
 from sendbot.storage.models.tickets import (
     OfferFeedback,
     Officer,
@@ -29,6 +30,7 @@ __all__ = [
     "CaseLink",
     "Conversation",
     "JobLease",
+    "KeyFingerprint",
     "KnowledgeGap",
     "LinkCode",
     "LinkFailure",
@@ -37,6 +39,7 @@ __all__ = [
     "OfficerInvite",
     "OutboxMessage",
     "ProcessedUpdate",
+    "SecurityFailure",
     "Ticket",
     "TicketMessage",
     "UTCDateTime",

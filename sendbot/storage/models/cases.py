@@ -90,7 +90,10 @@ class LinkFailure(Base):
     """One failed linking attempt by a chat (kept a week; five in a day pause the chat)."""
 
     __tablename__ = "link_failures"
-    __table_args__ = (Index("ix_link_failures_chat_at", "chat_key", "at"),)
+    __table_args__ = (
+        Index("ix_link_failures_chat_at", "chat_key", "at"),
+        Index("ix_link_failures_at", "at"),  # the rate of failures from every chat
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     chat_key: Mapped[str] = mapped_column(String(64))

@@ -1,0 +1,169 @@
+"""Failed attempts from every chat together: when everyone slows down, and telling officers.
+
+Each failure is a row in the database (link_failures, security_failures), so every bot
+process counts the same ones, and the rate is one windowed query on an indexed time
+column: with N failures allowed per window, a flood lasts until the N-th newest failure
+is a window old. Alerts to officers go through the outbox to the officers' group and
+are written to the audit log, once per flood window (the audit log is the shared memory
+of what was said), so a thousand failures make one alert, not a thousand.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.orm import InstrumentedAttribute
+
+from sendbot.core import audit
+from sendbot.core.messages import Outbound
+from sendbot.core.outbox import enqueue
+from sendbot.core.services import Services
+from sendbot.storage.models import AuditRecord, SecurityFailure
+from sendbot.storage.unit_of_work import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+ALERT = "security.alert"
+OFFICERS_CHANNEL = "telegram"  # the officers' group is a Telegram chat
+CHAT_FAILURES = 5  # failed invite attempts a chat may make in CHAT_WINDOW
+CHAT_WINDOW = timedelta(hours=24)
+
+
+async def flood_until(
+    uow: UnitOfWork,
+    at: InstrumentedAttribute[datetime],
+    where: Sequence[ColumnElement[bool]],
+    now: datetime,
+    failures: int,
+    window: timedelta,
+) -> datetime | None:
+    """When the rate falls below `failures` per `window` again, or None if it is below now."""
+    nth_newest = (
+        select(at)
+        .where(*where, at > now - window)
+        .order_by(at.desc())
+        .offset(failures - 1)
+        .limit(1)
+    )
+    found = (await uow.session.execute(nth_newest)).scalar_one_or_none()
+    return None if found is None else found + window
+
+
+async def count_since(
+    uow: UnitOfWork,
+    at: InstrumentedAttribute[datetime],
+    where: Sequence[ColumnElement[bool]],
+    since: datetime,
+) -> int:
+    """How many failures happened since a time."""
+    query = select(func.count()).select_from(at.class_).where(*where, at > since)
+    return int((await uow.session.execute(query)).scalar_one())
+
+
+def bucket(now: datetime, window: timedelta) -> int:
+    """The number of the flood window a time falls in, for one alert per window."""
+    return int(now.timestamp() // window.total_seconds())
+
+
+async def alert_officers(
+    uow: UnitOfWork,
+    services: Services,
+    *,
+    key: str,
+    html: str,
+    now: datetime,
+    detail: dict[str, Any],
+) -> bool:
+    """Tell the officers' group once per key, and audit it; False if it was told already."""
+    told = select(AuditRecord.id).where(AuditRecord.action == ALERT, AuditRecord.subject_id == key)
+    if (await uow.session.execute(told.limit(1))).first() is not None:
+        return False
+    await audit.append(
+        uow.session,
+        services.keyring,
+        actor="system",
+        action=ALERT,
+        subject_type="security",
+        subject_id=key,
+        at=now,
+        detail=detail,
+    )
+    group = services.settings.officers_chat_id
+    log.warning("security alert %s (%s)", key, ", ".join(f"{k}={v}" for k, v in detail.items()))
+    if group is None:
+        log.warning("security alert not sent: SENDBOT_OFFICERS_CHAT_ID is not set")
+        return True
+    await enqueue(
+        uow,
+        dedupe_key=f"security:{key}",
+        channel=OFFICERS_CHANNEL,
+        chat_ref=services.keyring.encrypt(str(group)),
+        message=Outbound(html),
+        kind="security-alert",
+        keyring=services.keyring,
+    )
+    return True
+
+
+# Officer invites: failures per chat and from every chat.
+
+INVITE = "invite"
+_INVITE_AT = SecurityFailure.at
+
+
+async def invite_paused_until(
+    uow: UnitOfWork, services: Services, chat_key: str, now: datetime
+) -> datetime | None:
+    """When this chat may try an invite code again (its own limit, or a flood), or None."""
+    kind = SecurityFailure.kind == INVITE
+    mine = await flood_until(
+        uow,
+        _INVITE_AT,
+        (kind, SecurityFailure.chat_key == chat_key),
+        now,
+        CHAT_FAILURES,
+        CHAT_WINDOW,
+    )
+    if mine is not None:
+        return mine
+    settings = services.settings
+    window = timedelta(minutes=settings.flood_minutes)
+    return await flood_until(uow, _INVITE_AT, (kind,), now, settings.invite_flood_failures, window)
+
+
+async def record_invite_failure(
+    uow: UnitOfWork, services: Services, chat_key: str, now: datetime
+) -> None:
+    """Remember a wrong invite code, audit it, and alert officers when a flood begins."""
+    uow.session.add(SecurityFailure(kind=INVITE, chat_key=chat_key, at=now))
+    await uow.session.flush()
+    await audit.append(
+        uow.session,
+        services.keyring,
+        actor="unknown",
+        action="officer.invite_failed",
+        subject_type="chat",
+        subject_id=chat_key[:16],
+        at=now,
+    )
+    settings = services.settings
+    window = timedelta(minutes=settings.flood_minutes)
+    kind = (SecurityFailure.kind == INVITE,)
+    until = await flood_until(uow, _INVITE_AT, kind, now, settings.invite_flood_failures, window)
+    if until is None:
+        return
+    failures = await count_since(uow, _INVITE_AT, kind, now - window)
+    await alert_officers(
+        uow,
+        services,
+        key=f"invite-flood-{bucket(now, window)}",
+        html=services.texts.get(
+            "security.invite_flood", count=failures, minutes=settings.flood_minutes
+        ),
+        now=now,
+        detail={"failures": failures, "minutes": settings.flood_minutes},
+    )
