@@ -17,6 +17,7 @@ from sendbot.storage.models.tickets import (
     Ticket,
     TicketMessage,
 )
+from sendbot.storage.models.web import WebMessage
 
 __all__ = [
     "AnswerFeedback",
@@ -39,5 +40,6 @@ __all__ = [
     "Ticket",
     "TicketMessage",
     "UTCDateTime",
+    "WebMessage",
     "utcnow",
 ]
