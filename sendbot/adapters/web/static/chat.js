@@ -129,6 +129,13 @@
     if (!window.confirm(clear.dataset.confirm)) { event.preventDefault(); }
   });
 
+  if (document.body.classList.contains("embed") && window.parent !== window) {
+    /* In the widget's panel: Escape asks the council's page to close the panel. */
+    document.addEventListener("keydown", function (event) {
+      if (event.key === "Escape") { window.parent.postMessage("sendbot:close", "*"); }
+    });
+  }
+
   function listen() {
     if (window.EventSource) {
       var source = new EventSource("/api/events?after=" + lastId);

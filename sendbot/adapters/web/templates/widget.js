@@ -45,6 +45,9 @@
   document.addEventListener("keydown", function (event) {
     if (event.key === "Escape" && !panel.hidden) { close(); }
   });
+  window.addEventListener("message", function (event) {
+    if (event.origin === origin && event.data === "sendbot:close" && !panel.hidden) { close(); }
+  });
   document.body.appendChild(panel);
   document.body.appendChild(button);
 })();
