@@ -262,3 +262,12 @@ async def test_pages_are_small(chat: WebClient) -> None:
     assert total < 100_000
     statement = await chat.client.get("/accessibility")
     assert "Accessibility statement" in await statement.text()
+
+
+async def test_the_benchmark_measures_both(settings: Settings) -> None:
+    from sendbot.bench.web import format_table, run
+
+    result = await run(settings, rounds=3)
+    assert 0 < result["page_bytes"] < 100_000
+    assert result["first_answer_p50_ms"] > 0 and result["static_p50_ms"] > 0
+    assert "first answer" in format_table(result)
