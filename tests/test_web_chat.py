@@ -236,7 +236,9 @@ async def test_mydata_downloads_and_deleteme_erases_the_history(
     response = await chat.client.post("/mydata", data={"csrf": chat.csrf})
     assert response.status == 200
     assert response.headers["Content-Disposition"].startswith("attachment;")
-    assert (await response.json()) is not None
+    exported = await response.json(content_type=None)
+    assert exported["conversation"] is not None
+    assert any(m["from"] == "you" and m["text"] == "/start" for m in exported["web_chat_history"])
     confirm = await chat.send("/deleteme")
     erase = next(
         b["data"] for m in confirm for r in m["buttons"] for b in r if "erase:" in b["data"]

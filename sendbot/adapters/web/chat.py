@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass
 
@@ -10,6 +11,7 @@ from sendbot.adapters.web.live import Notifier
 from sendbot.adapters.web.render import Entry, bot_entry, parent_entry, public
 from sendbot.adapters.web.sessions import CHANNEL, Session
 from sendbot.app import App
+from sendbot.core.formatting import html_to_plain
 from sendbot.core.messages import Audience, Inbound, InboundKind, Outbound
 from sendbot.core.sanitize import clean_text
 from sendbot.storage.unit_of_work import UnitOfWork
@@ -68,11 +70,18 @@ class WebChat:
         return await self._record(session, [], await self.app.dialogue.handle(inbound))
 
     async def export(self, session: Session) -> Export | None:
-        """/mydata as a file, without adding to the conversation shown."""
+        """/mydata as a file, with the conversation shown here, without adding to it."""
         inbound = Inbound(CHANNEL, session.handle, InboundKind.COMMAND, "/mydata")
         for reply in await self.app.dialogue.handle(inbound):
             if reply.document is not None:
-                return Export(*reply.document)
+                name, content = reply.document
+                data = json.loads(content)
+                data["web_chat_history"] = [
+                    {"from": entry["who"], "text": html_to_plain(entry["html"])}
+                    for _, entry in await self.history.since(session.chat_key)
+                ]
+                body = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+                return Export(name, body.encode("utf-8"))
         return None
 
     async def entries(self, session: Session, after: int = 0) -> list[Entry]:
