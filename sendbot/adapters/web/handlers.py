@@ -109,7 +109,12 @@ def render_page(
 
 async def accessibility(request: web.Request) -> web.StreamResponse:
     """The accessibility statement."""
-    context = {"t": lambda key, **v: t(request, key, **v), "council": council(request)}
+    texts = chat_of(request).app.services.texts
+    context = {
+        "t": lambda key, **v: t(request, key, **v),
+        "raw": texts.raw,
+        "council": council(request),
+    }
     return aiohttp_jinja2.render_template("accessibility.html", request, context)
 
 
