@@ -273,3 +273,16 @@ async def test_the_benchmark_measures_both(settings: Settings) -> None:
     assert 0 < result["page_bytes"] < 100_000
     assert result["first_answer_p50_ms"] > 0 and result["static_p50_ms"] > 0
     assert "first answer" in format_table(result)
+
+
+async def test_a_conversation_and_its_history_on_either_database(
+    settings: Settings, database_url: str
+) -> None:
+    changed = web_settings(settings, database_url=database_url, web_history_kept=10)
+    async with open_app(changed) as app, web_client(app) as client:
+        for _ in range(6):  # at least two messages each
+            await client.send("How long does an EHC plan take?")
+        kept = await client.history()
+        assert len(kept) == 10  # only the newest are kept
+        assert kept == sorted(kept, key=lambda m: m["id"])
+        assert kept[-1]["who"] == "bot" and await count(app, WebMessage) == 10
