@@ -16,6 +16,7 @@ from sendbot import (
     cli_officers,
     cli_privacy,
     cli_telegram,
+    cli_web,
 )
 from sendbot.clock import Clock, system_clock
 from sendbot.config import Settings, load_settings
@@ -286,6 +287,7 @@ cli_answers.register(cli, kb)
 cli_bench.register(cli_answers.bench)
 cli_cases.register(cli)
 cli_telegram.register(cli)
+cli_web.register(cli)
 cli_privacy.register(cli)
 cli_officers.register(cli)
 

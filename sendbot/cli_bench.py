@@ -152,6 +152,23 @@ def bench_e2e(
         click.echo(summarise(sorted(profile_dir.glob("bot-*.prof"))), err=as_json)
 
 
+@click.command("web")
+@click.option("--rounds", default=200, show_default=True, help="New parents, one question each.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.pass_context
+def bench_web(ctx: click.Context, rounds: int, as_json: bool) -> None:
+    """Web chat: page weight, first answer latency against a static file, same server."""
+    from sendbot.bench.web import format_table, run
+    from sendbot.cli import run_async
+
+    settings = ctx.obj
+    assert isinstance(settings, Settings)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    logging.getLogger("sendbot").setLevel(logging.WARNING)
+    result = run_async(run(settings, rounds))
+    click.echo(json.dumps(result) if as_json else format_table(result))
+
+
 SCENARIOS_NOTE = "Run one with `sendbot bench SCENARIO` (add --json for JSON, --help for options)."
 
 
@@ -169,6 +186,7 @@ def register(bench: click.Group) -> None:
     """Add these scenarios to the `bench` group; alone, `sendbot bench` lists them."""
     bench.add_command(bench_cases)
     bench.add_command(bench_e2e)
+    bench.add_command(bench_web)
     bench.invoke_without_command = True
     bench.no_args_is_help = False
     original = bench.callback

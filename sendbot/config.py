@@ -123,6 +123,42 @@ class Settings(BaseSettings):
         default=1, ge=1, description="Working days to pick up an urgent ticket."
     )
 
+    web_allowed_origins: str = Field(
+        default="",
+        description="Web chat: origins allowed to embed the chat (its widget), comma-separated, "
+        "e.g. https://localoffer.example.gov.uk; none by default.",
+    )
+    web_cookie_secure: bool = Field(
+        default=True,
+        description="Web chat: send the session cookie over HTTPS only; false only for "
+        "http://127.0.0.1 during development.",
+    )
+    web_cookie_samesite: Literal["Lax", "Strict"] = Field(
+        default="Lax", description="Web chat: the session cookie's SameSite rule."
+    )
+    web_rate_session: str = Field(
+        default="30/minute",
+        description="Web chat: messages and presses one session may send, e.g. 30/minute.",
+    )
+    web_rate_ip: str = Field(
+        default="300/minute",
+        description="Web chat: requests one IP address may make to the chat's API.",
+    )
+    web_trust_proxy: bool = Field(
+        default=False,
+        description="Web chat: take the client's address from X-Forwarded-For (behind a proxy).",
+    )
+    web_history_kept: int = Field(
+        default=100, ge=10, description="Web chat: messages kept in a session's visible history."
+    )
+
+    @cached_property
+    def web_origins(self) -> tuple[str, ...]:
+        """The origins allowed to embed the web chat."""
+        return tuple(
+            o.strip().rstrip("/") for o in self.web_allowed_origins.split(",") if o.strip()
+        )
+
     @cached_property
     def is_sqlite(self) -> bool:
         """Whether the database is SQLite."""

@@ -1,7 +1,8 @@
-"""Conversation scripts (tests/scripts/*.yaml) run through the terminal and Telegram adapters.
+"""Conversation scripts (tests/scripts/*.yaml) run through the terminal, Telegram and web chat.
 
-Both adapters must produce the same replies (text and buttons), and each script's own
-expectations must hold. A step is one of:
+The adapters must produce the same replies (text and buttons; the web chat's HTML as it
+cleans it for the page), and each script's own expectations must hold. The web chat has
+no way to send a photo or a voice note, so it skips media steps. A step is one of:
   send: TEXT (repeat: N sends TEXT repeated N times) | press: LABEL | press_data: DATA |
   media: photo|voice|sticker|document
 and may expect:
@@ -17,6 +18,7 @@ title (buttons may carry a prefix such as an arrow). Presses use the newest step
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import re
 from dataclasses import dataclass, field
@@ -27,11 +29,13 @@ import pytest
 import yaml
 
 from sendbot.adapters.terminal import TerminalChat
+from sendbot.adapters.web.render import safe_html
 from sendbot.app import App
 from sendbot.config import Settings
 from sendbot.core.formatting import escape
 from sendbot.core.messages import Audience, Inbound, InboundKind
 from tests.fakes.harness import PARENT_CHAT_ID, TelegramChat, telegram_bot
+from tests.webclient import web_client
 
 SCRIPTS = sorted((Path(__file__).resolve().parent / "scripts").glob("*.yaml"))
 STEP_KINDS = ("send", "press", "press_data", "media")
@@ -159,6 +163,50 @@ async def run_telegram(
     return results
 
 
+async def run_web(app: App, steps: list[Step], labels: Labels) -> list[list[Reply] | None]:
+    """Run the steps through the web chat's HTTP API (None for a media step it cannot send)."""
+    plain_http = dataclasses.replace(
+        app, settings=app.settings.model_copy(update={"web_cookie_secure": False})
+    )
+    results: list[list[Reply] | None] = []
+    async with web_client(plain_http) as chat:
+        last: list[Reply] = []
+        for step in steps:
+            if step.kind == "media":
+                results.append(None)
+                continue
+            if step.kind == "send":
+                answer = await chat.post("/chat/send", {"text": step.value}, status=None)
+                if "error" in answer:  # refused before the core, shown as the page's status
+                    last = [(answer["error"], ())]
+                    results.append(last)
+                    continue
+                messages = answer["messages"]
+            else:
+                data = step.value
+                if step.kind == "press":
+                    data = find_button(last, step.value, labels)[1]
+                messages = await chat.press(data)
+            last = [
+                (
+                    m["html"],
+                    tuple(
+                        tuple((b["label"], b["url"] or b["data"]) for b in row)
+                        for row in m["buttons"]
+                    ),
+                )
+                for m in messages
+                if m["who"] == "bot"
+            ]
+            results.append(last)
+    return results
+
+
+def as_web_shows(replies: list[Reply]) -> list[Reply]:
+    """Replies with their HTML as the web chat cleans it for the page."""
+    return [(safe_html(html), rows) for html, rows in replies]
+
+
 def check_step(step: Step, replies: list[Reply], labels: Labels, where: str) -> None:
     """Check one step's own expectations."""
     texts = [html for html, _ in replies]
@@ -196,9 +244,12 @@ async def test_script(path: Path, settings: Settings, app: App) -> None:
     labels = Labels(app)
     terminal = await run_terminal(app, steps, labels)
     telegram = await run_telegram(settings, app, steps, labels)
-    for number, (step, by_terminal, by_telegram) in enumerate(
-        zip(steps, terminal, telegram, strict=True), start=1
+    web = await run_web(app, steps, labels)
+    for number, (step, by_terminal, by_telegram, by_web) in enumerate(
+        zip(steps, terminal, telegram, web, strict=True), start=1
     ):
         where = f"{path.name} ({title}), step {number} ({step.kind}: {step.value[:40]!r})"
         assert by_terminal == by_telegram, f"{where}: the adapters replied differently"
+        if by_web is not None:
+            assert by_web == as_web_shows(by_terminal), f"{where}: the web chat replied differently"
         check_step(step, by_telegram, labels, where)

@@ -11,7 +11,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.selectable import ExecutableReturnsRows
 
-from sendbot.storage.models import Conversation, JobLease, ProcessedUpdate
+from sendbot.storage.models import Conversation, JobLease, ProcessedUpdate, WebMessage
 
 
 def insert_ignoring_conflicts(session: AsyncSession, model: Any, **values: Any) -> Insert:
@@ -184,9 +184,12 @@ class ConversationRepository:
         return conversation
 
     async def purge_idle(self, before: datetime) -> int:
-        """Delete conversations untouched since a time; return how many."""
+        """Delete conversations untouched since a time, and web history left without one."""
         result = await self.session.execute(
             delete(Conversation).where(Conversation.updated_at < before)
+        )
+        await self.session.execute(
+            delete(WebMessage).where(WebMessage.chat_key.not_in(select(Conversation.chat_key)))
         )
         return rowcount(result)
 

@@ -18,6 +18,7 @@ from sendbot.storage.models.tickets import (
     Ticket,
     TicketMessage,
 )
+from sendbot.storage.models.web import WebMessage
 
 __all__ = [
     "CLOCK_OPTION",
@@ -43,5 +44,6 @@ __all__ = [
     "Ticket",
     "TicketMessage",
     "UTCDateTime",
+    "WebMessage",
     "stamped_now",
 ]
