@@ -65,8 +65,8 @@ def redact(text: str, known_words: Collection[str] = (), names: Collection[str] 
     known = lowered(known_words)
     text = redact_known_names(text, names)
     text = redact_emails(text)
+    text = redact_numbers(text)  # before dates: "07.3.32 4 42486" is not a date and more
     text = redact_dates(text)
-    text = redact_numbers(text)
     text = redact_places(text, known)
     text = redact_names(text, known)
     return re.sub(r"\s+", " ", text).strip()

@@ -27,10 +27,10 @@ _WORD_DATE = re.compile(
 )
 _CUE = r"born(?:\s+(?:on|in))?(?:\s+the)?|d\.?o\.?b\.?|date\s+of\s+birth|birthday(?:\s+is)?"
 # After a birth cue, a year, a month and year, figures with spaces, or a day alone:
-# "born March 2017", "DOB: 2016", "dob 03 05 2015", "born on the 3rd".
+# "born March 2017", "DOB: 2016", "dob 03 05 2015", "born on the 3rd", "dob Ol May 2OlO".
 _BIRTH = re.compile(
     rf"\b(?P<cue>{_CUE})(?P<sep>[\s:,-]*)"
-    rf"(?:(?:{_MONTH}\s+)?\d{{4}}|\d{{1,2}}\s+\d{{1,2}}\s+(?:\d{{4}}|\d{{2}})|{_DAY})\b",
+    rf"(?:(?:(?:\w{{1,4}}\s+(?:of\s+)?)?{_MONTH},?\s+)?\d{{4}}|\d{{1,2}}\s+\d{{1,2}}\s+(?:\d{{4}}|\d{{2}})|{_DAY})\b",
     re.IGNORECASE,
 )
 

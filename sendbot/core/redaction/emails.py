@@ -41,8 +41,7 @@ def _undone(match: re.Match[str]) -> str:
 
 def redact_emails(text: str) -> str:
     """Text with e-mail addresses (spelled out or not) and web links replaced."""
-    text = _ADDRESS.sub(EMAIL, text)
-    if _HIDDEN.search(text):
+    if _HIDDEN.search(text):  # "@" too: plain addresses are found in the copy as well
         copy = rewrite(text, _HIDDEN, _undone)
         spans = [copy.original(m.span()) for m in _ADDRESS.finditer(copy.text)]
         for start, end in reversed(spans):

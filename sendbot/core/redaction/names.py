@@ -34,6 +34,8 @@ _CUES = re.compile(
     rf"|(?P<self>{_SELF_CUES})|(?P<weak>{_WEAK_CUES}))\b[\s,.:]*",
     re.IGNORECASE,
 )
+# After "I am sarah", a lower-case word goes as a surname unless it is about this common.
+_SURNAME_FREQUENCY = 4.5
 # Words that can follow "my name is" without being a name.
 _NOT_NAMES = frozenset("a an the not very so just really also actually and or but".split())  # noqa: SIM905
 
@@ -44,9 +46,14 @@ def _capital(word: str) -> bool:
 
 
 def _is_name(
-    word: str, cue: str | None, after_name: bool, sentence_start: bool, known: Collection[str]
+    word: str, cue: str | None, after: str | None, sentence_start: bool, known: Collection[str]
 ) -> bool:
-    """Whether one word, in its place, is taken for a name."""
+    """Whether one word, in its place, is taken for a name.
+
+    `after` is the kind of cue that began the name this word directly follows ("" for a
+    name found without one), None when it follows no name.
+    """
+    after_name = after is not None
     if len(word) < 2 and cue != "title":
         return False
     capital = _capital(word)
@@ -65,7 +72,9 @@ def _is_name(
     if after_name and unknown:
         if capital:
             return True
-        return is_given_name(word) or frequency(word) < RARE
+        # A surname after "I am sarah" may be a common word ("brown"), not after "my son".
+        limit = _SURNAME_FREQUENCY if after in {"self", "naming"} else RARE
+        return is_given_name(word) or frequency(word) < limit
     if after_name and title_case:
         return True
     return title_case and unknown and not sentence_start
@@ -84,15 +93,18 @@ def redact_names(text: str, known: Collection[str]) -> str:
     flags: list[bool] = []
     found: set[str] = set()
     previous_end = -1
+    chain: str | None = None  # the cue that began the name the next word may follow
     for index, match in enumerate(words):
         start, word = match.start(), match.group(0)
         gap = text[previous_end:start] if previous_end >= 0 else ""
         before = text[words[index - 1].end() : start] if index else text[:start]
         sentence_start = index == 0 or bool(re.search(r"[.!?:;]\s*$", before))
-        after_name = previous_end >= 0 and not gap.strip()
-        flag = _is_name(word, cues.get(start), after_name, sentence_start, known)
+        after = chain if previous_end >= 0 and not gap.strip() else None
+        cue = cues.get(start)
+        flag = _is_name(word, cue, after, sentence_start, known)
         flags.append(flag)
         previous_end = match.end() if flag else -1
+        chain = (after if after is not None else (cue or "")) if flag else None
         if flag and len(word) > 1 and not is_known(word, known):
             found.add(_base(word))
     out: list[str] = []

@@ -21,13 +21,17 @@ from sendbot.core.redaction.textmap import Span, replace_spans
 _LOOKALIKES = str.maketrans({"O": "0", "o": "0", "I": "1", "l": "1", "|": "1"})
 # A token of digits and look-alike letters, not part of a word; or digits touching letters.
 _TOKEN = r"(?:(?<![^\W\d_])[0-9OoIl|]+(?![^\W\d_])|\d+)"
-_SEPARATOR = r"[\s.\-‐‑–—()/\\_]{1,4}"
+_SEPARATOR = r"[\s.,\-‐‑–—()/\\_]{1,4}"
 # A run of digit-like tokens: "+44 (0)117 496 0000", "O7700 9OO123", "07700.900.123".
 _RUN = re.compile(rf"\+?\(?{_TOKEN}(?:{_SEPARATOR}{_TOKEN})*")
 _NHS = re.compile(r"(?<![\d])(\d{3})[ -]?(\d{3})[ -]?(\d{4})(?![\d])")
 _LONG_NUMBER = re.compile(r"(?<![\w])\d{6,}(?![\w])")
 # National Insurance numbers: two letters, six digits, and usually a letter A to D.
-_NI = re.compile(r"\b[A-Z]{2}[ -]?\d{2}[ -]?\d{2}[ -]?\d{2}(?:[ -]?[A-D])?\b", re.IGNORECASE)
+# The prefix's letters are HMRC's: never D, F, I, Q, U or V, and O never second.
+_NI = re.compile(
+    r"\b[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z][ -]?\d{2}[ -]?\d{2}[ -]?\d{2}(?:[ -]?[A-D])?\b",
+    re.IGNORECASE,
+)
 # Runs of digits that are dates or school years, not phone numbers: 12/03/2017, 2023-2024.
 _NOT_A_PHONE = re.compile(
     r"\d{1,2}\s?[/.-]\s?\d{1,2}\s?[/.-]\s?(?:\d{4}|\d{2})|\d{4}\s?[/.-]\s?\d{1,2}\s?[/.-]\s?\d{1,2}"
@@ -42,8 +46,12 @@ def _digit_count(text: str) -> int:
 
 
 def _runs(text: str) -> list[re.Match[str]]:
-    """The runs of digit-like tokens with enough real digits to be a number."""
-    return [m for m in _RUN.finditer(text) if _digit_count(m.group(0)) >= 4]
+    """The runs of digit-like tokens long enough to be a number, with a real digit in."""
+    return [
+        m
+        for m in _RUN.finditer(text)
+        if _digit_count(m.group(0)) and sum(ch.isalnum() or ch == "|" for ch in m.group(0)) >= 4
+    ]
 
 
 def deobfuscated(text: str) -> str:
@@ -84,12 +92,12 @@ def _phone_like(copy: str) -> list[Span]:
 
 def redact_numbers(text: str) -> str:
     """Text with phone, NHS, National Insurance and other long numbers replaced."""
-    text = _NI.sub(NI_NUMBER, text)
     copy = deobfuscated(text)
     if _digit_count(copy) < _MIN_PHONE_DIGITS:
-        return _LONG_NUMBER.sub(NUMBER, text)
+        return _LONG_NUMBER.sub(NUMBER, _NI.sub(NI_NUMBER, text))
     phones = [(m.start, m.end) for m in phonenumbers.PhoneNumberMatcher(copy, "GB")]
     text = replace_spans(text, phones, PHONE)
+    text = _NI.sub(NI_NUMBER, text)
     copy = deobfuscated(text)
     nhs = [m.span() for m in _NHS.finditer(copy) if _nhs_valid("".join(m.groups()))]
     text = replace_spans(text, nhs, NHS)
