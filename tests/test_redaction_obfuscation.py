@@ -12,6 +12,7 @@ import re
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -264,3 +265,11 @@ def test_the_issues_example_shows_the_group_nothing_personal() -> None:
 )
 def test_a_normal_parent_question_keeps_its_meaning(text: str) -> None:
     assert redact(text, known()) == text
+
+
+def test_the_officers_group_summary_of_the_issues_example_is_redacted(app: Any) -> None:
+    from sendbot.core.escalation.tickets import excerpt
+
+    summary = excerpt(app.services, ISSUE_EXAMPLE, [])
+    assert not {"sarah", "jones", "gmail", "elm"} & words_seen(summary), summary
+    assert not windows("07700900123") & windows(digits_seen(summary) + "000000"), summary

@@ -19,6 +19,7 @@ from sendbot.core.redaction.placeholders import NAME
 from sendbot.core.redaction.words import RARE, frequency, is_given_name, is_known, name_like
 
 _WORD = re.compile(r"[^\W\d_][\w'’-]*")
+_SENTENCE_END = re.compile(r"[.!?:;]\s*$")
 _PLACEHOLDER = re.compile(r"\[[^\[\]]*\]")
 _STRONG_CUES = (
     r"(?:my|our|her|his|their)\s+(?:son|sons|daughter|daughters|child|kid|boy|girl|grandson|"
@@ -98,7 +99,7 @@ def redact_names(text: str, known: Collection[str]) -> str:
         start, word = match.start(), match.group(0)
         gap = text[previous_end:start] if previous_end >= 0 else ""
         before = text[words[index - 1].end() : start] if index else text[:start]
-        sentence_start = index == 0 or bool(re.search(r"[.!?:;]\s*$", before))
+        sentence_start = index == 0 or bool(_SENTENCE_END.search(before))
         after = chain if previous_end >= 0 and not gap.strip() else None
         cue = cues.get(start)
         flag = _is_name(word, cue, after, sentence_start, known)

@@ -38,11 +38,13 @@ _NOT_A_PHONE = re.compile(
     r"|(?:19|20)\d\d\s?[-/–]\s?(?:19|20)?\d\d|\d{1,2}[.:]\d\d\s?[-–]\s?\d{1,2}[.:]\d\d"
 )
 _MIN_PHONE_DIGITS = 7
+_DIGIT = re.compile(r"\d")
+_LOOKALIKE = re.compile(r"[OoIl|]")
 
 
 def _digit_count(text: str) -> int:
     """How many digits a text holds."""
-    return sum(ch.isdigit() for ch in text)
+    return len(_DIGIT.findall(text))
 
 
 def _runs(text: str) -> list[re.Match[str]]:
@@ -56,7 +58,7 @@ def _runs(text: str) -> list[re.Match[str]]:
 
 def deobfuscated(text: str) -> str:
     """The text with letters written for digits read as digits, inside runs of digits only."""
-    if not any(ch.isdigit() for ch in text) or not any(ch in "OoIl|" for ch in text):
+    if not _DIGIT.search(text) or not _LOOKALIKE.search(text):
         return text
     out = text
     for match in _runs(text):
