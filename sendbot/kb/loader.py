@@ -47,6 +47,7 @@ class FrontMatter(BaseModel):
     sources: list[Source] = Field(min_length=1)
     reviewed: dt.date
     tags: list[str] = Field(default_factory=list)
+    review_every: str | None = None  # e.g. "1 month"; kb check validates it
 
 
 @dataclass(frozen=True)
