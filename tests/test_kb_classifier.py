@@ -1,0 +1,72 @@
+"""The learned intent classifier: trained on the knowledge base's own phrasings."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from sendbot.config import bundled_knowledge_dir
+from sendbot.kb.classifier import OUT_OF_SCOPE, ClassifierSettings, IntentModel, fit, training_set
+from sendbot.kb.loader import KnowledgeBase, load_knowledge
+from sendbot.kb.off_topic import OffTopics
+
+
+@pytest.fixture(scope="module")
+def kb() -> KnowledgeBase:
+    return load_knowledge(bundled_knowledge_dir(), "bristol")
+
+
+@pytest.fixture(scope="module")
+def model(kb: KnowledgeBase) -> IntentModel:
+    settings = ClassifierSettings()
+    return fit(training_set(kb, OffTopics.for_knowledge(kb.root), settings), settings)
+
+
+def test_it_learns_every_entry_and_an_out_of_scope_class(
+    kb: KnowledgeBase, model: IntentModel
+) -> None:
+    assert model.kind == "logistic"
+    assert set(model.classes) == {*kb.entries, OUT_OF_SCOPE}
+    assert model.temperature > 0
+
+
+def test_probabilities_are_a_distribution_favouring_the_entry_taught(
+    kb: KnowledgeBase, model: IntentModel
+) -> None:
+    right = 0
+    for entry in kb.entries.values():
+        p = model.probabilities(entry.title)
+        assert p.shape == (len(model.classes),)
+        assert abs(float(p.sum()) - 1.0) < 1e-6
+        right += model.classes[int(np.argmax(p))] == entry.id
+    assert right >= 0.9 * len(kb.entries)
+
+
+def test_an_off_topic_subject_goes_to_the_out_of_scope_class(model: IntentModel) -> None:
+    p = model.probabilities("my bin was missed this week")
+    assert model.classes[int(np.argmax(p))] == OUT_OF_SCOPE
+
+
+def test_a_question_with_no_known_feature_is_still_answered_with_a_distribution(
+    model: IntentModel,
+) -> None:
+    p = model.probabilities("")
+    assert abs(float(p.sum()) - 1.0) < 1e-6
+
+
+def test_large_knowledge_bases_use_centroids(kb: KnowledgeBase) -> None:
+    settings = replace(ClassifierSettings(), max_softmax_classes=1)
+    model = fit(training_set(kb, None, settings), settings)
+    assert model.kind == "centroid"
+    entry = next(iter(kb.entries.values()))
+    assert model.classes[int(np.argmax(model.probabilities(entry.title)))] == entry.id
+
+
+def test_the_digest_changes_with_the_phrasings(kb: KnowledgeBase) -> None:
+    settings = ClassifierSettings()
+    data = training_set(kb, None, settings)
+    changed = replace(data, texts=(*data.texts[:-1], "something else"))
+    assert data.digest(settings) != changed.digest(settings)
+    assert data.digest(settings) == training_set(kb, None, settings).digest(settings)
