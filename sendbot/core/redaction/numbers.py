@@ -20,7 +20,7 @@ from sendbot.core.redaction.textmap import Span, replace_spans
 # Letters written for digits, one for one.
 _LOOKALIKES = str.maketrans({"O": "0", "o": "0", "I": "1", "l": "1", "|": "1"})
 # A token of digits and look-alike letters, not part of a word; or digits touching letters.
-_TOKEN = r"(?:(?<![^\W\d_])[0-9OoIl|]+(?![^\W\d_])|\d+)"
+_TOKEN = r"(?:(?<![^\W\d_])[0-9OoIl|]+(?![^\W\d_])|\d+)"  # nosec B105 (a pattern)
 _SEPARATOR = r"[\s.,\-‐‑–—()/\\_]{1,4}"
 # A run of digit-like tokens: "+44 (0)117 496 0000", "O7700 9OO123", "07700.900.123".
 _RUN = re.compile(rf"\+?\(?{_TOKEN}(?:{_SEPARATOR}{_TOKEN})*")
