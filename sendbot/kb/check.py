@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import re
 from dataclasses import dataclass, field
@@ -23,10 +24,10 @@ from sendbot.kb.loader import (
     parse_entry,
 )
 from sendbot.kb.off_topic import DEFAULT_OFF_TOPICS, OffTopics
+from sendbot.kb.superseded import DEFAULT_SUPERSEDED, SupersededList
 from sendbot.kb.synonyms import DEFAULT_SYNONYMS, Analyser, SynonymTable
 
 MAX_GRADE = 9.0
-REVIEW_AGE = dt.timedelta(days=365)
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 Level = Literal["error", "warning"]
 
@@ -91,12 +92,32 @@ def phone_numbers(text: str) -> list[str]:
     return found
 
 
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The same day some months later, or the month's last day where it is shorter."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def describe_interval(months: int) -> str:
+    """A review interval in words: "12 months", "1 month", "2 years"."""
+    if months % 12 == 0 and months > 12:
+        return f"{months // 12} years"
+    return f"{months} month" if months == 1 else f"{months} months"
+
+
 def normalise_phrase(text: str) -> str:
     """Lower-case words only, for spotting the same phrasing twice."""
     return " ".join(re.findall(r"[a-z0-9]+", text.lower()))
 
 
-def check_entry(entry: Entry, report: Report, today: dt.date, national: bool) -> Row:
+def check_entry(
+    entry: Entry,
+    report: Report,
+    today: dt.date,
+    national: bool,
+    superseded: SupersededList | None = None,
+) -> Row:
     """Check one parsed entry; return its table row."""
     where = f"{entry.scope}/{entry.id}"
     grade = reading_grade(entry.opening)
@@ -121,8 +142,22 @@ def check_entry(entry: Entry, report: Report, today: dt.date, national: bool) ->
         report.add("error", where, "contains a fact marked UNCONFIRMED")
     if entry.reviewed > today:
         report.add("error", where, f"reviewed date {entry.reviewed} is in the future")
-    elif today - entry.reviewed > REVIEW_AGE:
-        report.add("warning", where, f"last reviewed {entry.reviewed}: over 12 months ago")
+    elif today > add_months(entry.reviewed, entry.review_months):
+        interval = describe_interval(entry.review_months)
+        report.add(
+            "warning",
+            where,
+            f"last reviewed {entry.reviewed}: over {interval} ago (review every {interval})",
+        )
+    for source in entry.sources:
+        old = superseded.cited_by(source) if superseded else None
+        if old:
+            report.add(
+                "error",
+                where,
+                f"source {source.title!r} cites superseded guidance {old.title!r}; "
+                f"cite {old.replaced_by.title!r} instead",
+            )
     if national:
         text = "\n".join((entry.title, *entry.questions, entry.body))
         for number in phone_numbers(text):
@@ -175,9 +210,10 @@ def _check_related(entries: dict[str, Entry], report: Report) -> None:
 def check_knowledge(root: Path, today: dt.date) -> Report:
     """Check national entries, every local pack, topics and messages."""
     report = Report()
+    superseded = _load_superseded(root, report)
     national = _load_folder(root / "national", "national", report)
     for entry in national.values():
-        report.rows.append(check_entry(entry, report, today, national=True))
+        report.rows.append(check_entry(entry, report, today, True, superseded))
     _check_phrasings(national, report, "national")
     _check_related(national, report)
     for section in load_sections(root):
@@ -200,7 +236,7 @@ def check_knowledge(root: Path, today: dt.date) -> Report:
             report.add("error", f"{scope}/council.yaml", str(error))
         local = _load_folder(folder, scope, report)
         for entry in local.values():
-            report.rows.append(check_entry(entry, report, today, national=False))
+            report.rows.append(check_entry(entry, report, today, False, superseded))
         merged = {**national, **local}
         _check_phrasings(merged, report, scope)
         _check_related(merged, report)
@@ -210,6 +246,18 @@ def check_knowledge(root: Path, today: dt.date) -> Report:
         report.add("error", "messages.yaml", str(error))
     _check_matching_data(root, report)
     return report
+
+
+def _load_superseded(root: Path, report: Report) -> SupersededList | None:
+    """The superseded-guidance list, where the folder has one; a malformed file is an error."""
+    path = root / DEFAULT_SUPERSEDED
+    if not path.is_file():
+        return None
+    try:
+        return SupersededList.load(path)
+    except KnowledgeError as error:
+        report.add("error", DEFAULT_SUPERSEDED, str(error))
+        return None
 
 
 def _check_matching_data(root: Path, report: Report) -> None:

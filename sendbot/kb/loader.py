@@ -9,10 +9,28 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 ID_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 NEXT_STEPS_HEADING = "## What you can do next"
+INTERVAL = re.compile(r"^\s*([1-9][0-9]*)\s+(month|months|year|years)\s*$")
+DEFAULT_REVIEW_MONTHS = 12
+
+
+def parse_interval(text: str) -> int:
+    """Months in a review interval such as "1 month", "6 months" or "2 years"."""
+    match = INTERVAL.match(text)
+    if not match:
+        raise ValueError(f"review_every {text!r} must look like '6 months' or '1 year'")
+    count = int(match.group(1))
+    return count * 12 if match.group(2).startswith("year") else count
 
 
 class KnowledgeError(ValueError):
@@ -46,8 +64,16 @@ class FrontMatter(BaseModel):
     related: list[str] = Field(default_factory=list)
     sources: list[Source] = Field(min_length=1)
     reviewed: dt.date
+    review_every: str | None = None
     tags: list[str] = Field(default_factory=list)
     review_every: str | None = None  # e.g. "1 month"; kb check validates it
+
+    @field_validator("review_every")
+    @classmethod
+    def _interval(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_interval(value)
+        return value
 
 
 @dataclass(frozen=True)
@@ -64,6 +90,7 @@ class Entry:
     body: str
     path: Path
     scope: str = "national"
+    review_months: int = DEFAULT_REVIEW_MONTHS
 
     @property
     def opening(self) -> str:
@@ -181,6 +208,9 @@ def parse_entry(path: Path, scope: str = "national") -> Entry:
         body=body,
         path=path,
         scope=scope,
+        review_months=(
+            parse_interval(meta.review_every) if meta.review_every else DEFAULT_REVIEW_MONTHS
+        ),
     )
 
 
