@@ -64,7 +64,6 @@ class FrontMatter(BaseModel):
     related: list[str] = Field(default_factory=list)
     sources: list[Source] = Field(min_length=1)
     reviewed: dt.date
-    review_every: str | None = None
     tags: list[str] = Field(default_factory=list)
     review_every: str | None = None  # e.g. "1 month"; kb check validates it
 
