@@ -20,7 +20,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from sendbot.core import audit
 from sendbot.core.messages import Outbound
-from sendbot.core.outbox import enqueue
+from sendbot.core.officers_group import queue_to_officers_group
 from sendbot.core.services import Services
 from sendbot.storage.models import AuditRecord, SecurityFailure
 from sendbot.storage.unit_of_work import UnitOfWork
@@ -28,7 +28,6 @@ from sendbot.storage.unit_of_work import UnitOfWork
 log = logging.getLogger(__name__)
 
 ALERT = "security.alert"
-OFFICERS_CHANNEL = "telegram"  # the officers' group is a Telegram chat
 CHAT_FAILURES = 5  # failed invite attempts a chat may make in CHAT_WINDOW
 CHAT_WINDOW = timedelta(hours=24)
 
@@ -92,20 +91,13 @@ async def alert_officers(
         at=now,
         detail=detail,
     )
-    group = services.settings.officers_chat_id
-    log.warning("security alert %s (%s)", key, ", ".join(f"{k}={v}" for k, v in detail.items()))
-    if group is None:
-        log.warning("security alert not sent: SENDBOT_OFFICERS_CHAT_ID is not set")
-        return True
-    await enqueue(
-        uow,
-        dedupe_key=f"security:{key}",
-        channel=OFFICERS_CHANNEL,
-        chat_ref=services.keyring.encrypt(str(group)),
-        message=Outbound(html),
-        kind="security-alert",
-        keyring=services.keyring,
+    queued = await queue_to_officers_group(
+        uow, services, Outbound(html), dedupe_key=f"security:{key}", kind="security-alert"
     )
+    # The log names no case or chat: the audit log holds the detail.
+    log.warning("security alert raised; `sendbot audit show` has it")
+    if not queued:
+        log.warning("security alert not sent: SENDBOT_OFFICERS_CHAT_ID is not set")
     return True
 
 

@@ -28,6 +28,7 @@ from sendbot.core.escalation.references import new_reference
 from sendbot.core.escalation.sla import due_at, half_time
 from sendbot.core.formatting import escape
 from sendbot.core.messages import Button, Outbound
+from sendbot.core.officers_group import queue_to_officers_group
 from sendbot.core.outbox import enqueue
 from sendbot.core.privacy.names import linked_child_names
 from sendbot.core.redaction import redact
@@ -37,7 +38,6 @@ from sendbot.storage.ticket_repository import ticket_outbox_prefix
 from sendbot.storage.unit_of_work import UnitOfWork
 
 KINDS = ("question", "complaint", "offer", "urgent")
-OFFICERS_CHANNEL = "telegram"  # the officers' group is a Telegram chat
 EXCERPT_CHARS = 160
 RATINGS = (1, 2, 3, 4, 5)
 
@@ -156,20 +156,11 @@ async def to_group(
     uow: UnitOfWork, services: Services, ticket: Ticket, message: Outbound, key: str
 ) -> str | None:
     """Queue a message to the officers' group, if one is configured."""
-    group = services.settings.officers_chat_id
-    if group is None:
-        return None
     dedupe = ticket_outbox_prefix(ticket.id) + key
-    await enqueue(
-        uow,
-        dedupe_key=dedupe,
-        channel=OFFICERS_CHANNEL,
-        chat_ref=services.keyring.encrypt(str(group)),
-        message=message,
-        kind="ticket-group",
-        keyring=services.keyring,
+    queued = await queue_to_officers_group(
+        uow, services, message, dedupe_key=dedupe, kind="ticket-group"
     )
-    return dedupe
+    return dedupe if queued else None
 
 
 # Building messages.

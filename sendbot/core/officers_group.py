@@ -1,0 +1,29 @@
+"""Queueing a message to the officers' group chat, for tickets and security alerts alike."""
+
+from __future__ import annotations
+
+from sendbot.core.messages import Outbound
+from sendbot.core.outbox import enqueue
+from sendbot.core.services import Services
+from sendbot.storage.unit_of_work import UnitOfWork
+
+OFFICERS_CHANNEL = "telegram"  # the officers' group is a Telegram chat
+
+
+async def queue_to_officers_group(
+    uow: UnitOfWork, services: Services, message: Outbound, *, dedupe_key: str, kind: str
+) -> bool:
+    """Queue `message` to the officers' group through the outbox; False if none is set."""
+    group = services.settings.officers_chat_id
+    if group is None:
+        return False
+    await enqueue(
+        uow,
+        dedupe_key=dedupe_key,
+        channel=OFFICERS_CHANNEL,
+        chat_ref=services.keyring.encrypt(str(group)),
+        message=message,
+        kind=kind,
+        keyring=services.keyring,
+    )
+    return True
