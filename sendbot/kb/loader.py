@@ -37,6 +37,13 @@ class KnowledgeError(ValueError):
     """A knowledge file could not be read; the message names the file and the problem."""
 
 
+def validation_problems(error: ValidationError, whole: str = "") -> str:
+    """A pydantic error as 'field.path: message; ...', `whole` naming a problem of it all."""
+    return "; ".join(
+        f"{'.'.join(str(p) for p in e['loc']) or whole}: {e['msg']}" for e in error.errors()
+    )
+
+
 class Source(BaseModel):
     """Where a fact comes from: a public page, a legal reference, or both."""
 
@@ -189,10 +196,7 @@ def parse_entry(path: Path, scope: str = "national") -> Entry:
     except yaml.YAMLError as error:
         raise KnowledgeError(f"{path}: front matter is not valid YAML: {error}") from error
     except ValidationError as error:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors()
-        )
-        raise KnowledgeError(f"{path}: {problems}") from error
+        raise KnowledgeError(f"{path}: {validation_problems(error)}") from error
     body = match.group(2).strip()
     if not body:
         raise KnowledgeError(f"{path}: the answer is empty")

@@ -9,7 +9,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from sendbot.kb.loader import KnowledgeError, Source
+from sendbot.kb.loader import KnowledgeError, Source, validation_problems
 
 DEFAULT_SUPERSEDED = "superseded.yaml"
 
@@ -106,11 +106,7 @@ class SupersededList:
         try:
             parsed = SupersededFile.model_validate(raw)
         except ValidationError as error:
-            problems = "; ".join(
-                f"{'.'.join(str(p) for p in e['loc']) or 'file'}: {e['msg']}"
-                for e in error.errors()
-            )
-            raise KnowledgeError(f"{path}: {problems}") from error
+            raise KnowledgeError(f"{path}: {validation_problems(error, 'file')}") from error
         return cls(parsed.superseded)
 
     def cited_by(self, source: Source) -> Superseded | None:
