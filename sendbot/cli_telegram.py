@@ -45,16 +45,45 @@ async def run_bot(settings: Settings, webhook_url: str | None, listen: str, port
         await serve(build_application(settings, app), stop, webhook, settle=True)
 
 
+async def run_whatsapp(settings: Settings, listen: str, port: int) -> None:
+    """Open the app and serve the WhatsApp webhook until SIGINT or SIGTERM."""
+    from sendbot.adapters.whatsapp.serve import serve
+    from sendbot.app import open_app
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    async with open_app(settings) as app:
+        await serve(app, listen, port, stop)
+
+
 @click.command("run")
+@click.option(
+    "--channel",
+    type=click.Choice(["telegram", "whatsapp"]),
+    default="telegram",
+    show_default=True,
+    help="Which messaging service to serve.",
+)
 @click.option("--webhook-url", help="Public HTTPS URL Telegram posts updates to (webhook mode).")
 @click.option("--listen", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8443, show_default=True, type=int, help="Port to listen on.")
 @click.pass_context
-def run(ctx: click.Context, webhook_url: str | None, listen: str, port: int) -> None:
-    """Serve parents on Telegram (long polling; a webhook with --webhook-url)."""
+def run(ctx: click.Context, channel: str, webhook_url: str | None, listen: str, port: int) -> None:
+    """Serve parents on Telegram (long polling; a webhook with --webhook-url) or WhatsApp."""
     from sendbot.cli import run_async, settings_from
 
     settings = settings_from(ctx)
+    if channel == "whatsapp":
+        from sendbot.adapters.whatsapp.serve import missing_setting as whatsapp_missing
+
+        problem = whatsapp_missing(settings)
+        if problem:
+            click.echo(f"sendbot: {problem}", err=True)
+            raise SystemExit(2)
+        run_async(run_whatsapp(settings, listen, port))
+        return
     problem = missing_setting(settings, webhook=bool(webhook_url))
     if problem:
         click.echo(f"sendbot: {problem}", err=True)

@@ -27,6 +27,7 @@ async def serve_web(settings: Settings, host: str, port: int) -> None:
     from aiohttp import web
 
     from sendbot.adapters.web.server import build_web_app
+    from sendbot.adapters.whatsapp import serve as whatsapp
     from sendbot.app import open_app
 
     stop = asyncio.Event()
@@ -34,7 +35,10 @@ async def serve_web(settings: Settings, host: str, port: int) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     async with open_app(settings, allow_key_file=is_loopback(host)) as app:
-        runner = web.AppRunner(build_web_app(app), access_log=None, shutdown_timeout=5)
+        web_app = build_web_app(app)
+        if whatsapp.configured(settings):
+            whatsapp.attach(web_app, app)  # the webhook at /whatsapp/webhook, and its outbox
+        runner = web.AppRunner(web_app, access_log=None, shutdown_timeout=5)
         await runner.setup()
         await web.TCPSite(runner, host, port).start()
         click.echo(f"sendbot web chat on http://{host}:{port}/chat", err=True)

@@ -152,6 +152,47 @@ class Settings(BaseSettings):
         default=100, ge=10, description="Web chat: messages kept in a session's visible history."
     )
 
+    whatsapp_token: SecretStr | None = Field(
+        default=None,
+        description="WhatsApp: the Cloud API access token (a system user's permanent token).",
+    )
+    whatsapp_phone_number_id: str | None = Field(
+        default=None, description="WhatsApp: the business phone number's id (not the number)."
+    )
+    whatsapp_app_secret: SecretStr | None = Field(
+        default=None,
+        description="WhatsApp: the Meta app's secret, which signs every webhook request.",
+    )
+    whatsapp_verify_token: SecretStr | None = Field(
+        default=None,
+        description="WhatsApp: the verify token typed into Meta's webhook settings.",
+    )
+    whatsapp_api_url: str = Field(
+        default="https://graph.facebook.com", description="WhatsApp: the Graph API root URL."
+    )
+    whatsapp_api_version: str = Field(
+        default="v23.0", description="WhatsApp: the Graph API version, e.g. v23.0."
+    )
+    whatsapp_template_reply: str | None = Field(
+        default=None,
+        description="WhatsApp: an approved utility template (no variables) telling a parent "
+        "that an officer's reply waits; without it such replies wait silently.",
+    )
+    whatsapp_template_alert: str | None = Field(
+        default=None,
+        description="WhatsApp: an approved utility template (no variables) telling a parent "
+        "that news of their child's case waits; without it alerts wait silently.",
+    )
+    whatsapp_template_language: str = Field(
+        default="en_GB", description="WhatsApp: the language code of the two templates."
+    )
+    whatsapp_max_rate: float = Field(
+        default=20,
+        ge=0,
+        description="WhatsApp: Cloud API messages per second one process allows itself "
+        "(Meta's default is 80 a second per number); 0 for no limit.",
+    )
+
     @cached_property
     def web_origins(self) -> tuple[str, ...]:
         """The origins allowed to embed the web chat."""

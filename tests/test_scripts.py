@@ -1,8 +1,11 @@
-"""Conversation scripts (tests/scripts/*.yaml) run through the terminal, Telegram and web chat.
+"""Conversation scripts (tests/scripts/*.yaml) run through the terminal, Telegram, web chat
+and WhatsApp.
 
 The adapters must produce the same replies (text and buttons; the web chat's HTML as it
-cleans it for the page), and each script's own expectations must hold. The web chat has
-no way to send a photo or a voice note, so it skips media steps. A step is one of:
+cleans it for the page; WhatsApp's messages exactly as the terminal's replies render in
+WhatsApp's marks and limits, every choice carrying the same data), and each script's own
+expectations must hold. The web chat has no way to send a photo or a voice note, so it
+skips media steps. A step is one of:
   send: TEXT (repeat: N sends TEXT repeated N times) | press: LABEL | press_data: DATA |
   media: photo|voice|sticker|document
 and may expect:
@@ -30,11 +33,14 @@ import yaml
 
 from sendbot.adapters.terminal import TerminalChat
 from sendbot.adapters.web.render import safe_html
+from sendbot.adapters.whatsapp.render import render, whatsapp_text
 from sendbot.app import App
 from sendbot.config import Settings
 from sendbot.core.formatting import escape
-from sendbot.core.messages import Audience, Inbound, InboundKind
+from sendbot.core.messages import Audience, Button, Inbound, InboundKind, Outbound
+from tests.fakes.cloud_api import Sent
 from tests.fakes.harness import PARENT_CHAT_ID, TelegramChat, telegram_bot
+from tests.fakes.whatsapp import whatsapp_bot
 from tests.webclient import web_client
 
 SCRIPTS = sorted((Path(__file__).resolve().parent / "scripts").glob("*.yaml"))
@@ -202,6 +208,54 @@ async def run_web(app: App, steps: list[Step], labels: Labels) -> list[list[Repl
     return results
 
 
+async def run_whatsapp(app: App, steps: list[Step], labels: Labels) -> list[list[Sent]]:
+    """Run the steps through the WhatsApp webhook, against the fake Cloud API."""
+    results: list[list[Sent]] = []
+    async with whatsapp_bot(app) as bot:
+        phone = bot.phone()
+        last: list[Reply] = []
+        for step in steps:
+            if step.kind == "send":
+                sent = await phone.send(step.value)
+            elif step.kind == "media":
+                sent = await phone.media(step.value)
+            else:
+                data = step.value
+                if step.kind == "press":
+                    data = find_button(last, step.value, labels)[1]
+                sent = await phone.press(data, list_row=True)
+            last = [(s.text, (tuple(s.choices),)) for s in sent]
+            results.append(sent)
+    return results
+
+
+def as_whatsapp_shows(app: App, replies: list[Reply]) -> list[dict[str, Any]]:
+    """Replies as the WhatsApp adapter must send them: WhatsApp's marks, within its limits."""
+    payloads = []
+    for html, rows in replies:
+        buttons = tuple(
+            tuple(
+                Button(label, url=value) if value.startswith("https://") else Button(label, value)
+                for label, value in row
+            )
+            for row in rows
+        )
+        payloads += render(Outbound(html=html, buttons=buttons), app.services.texts.get)
+    return payloads
+
+
+def check_same_meaning(replies: list[Reply], sent: list[Sent], where: str) -> None:
+    """The same words and the same choices, whatever WhatsApp's limits made of the layout."""
+    words = "\n\n".join(whatsapp_text(html) for html, _ in replies)
+    for message in sent:
+        if message.text not in words:
+            assert message.type == "interactive", f"{where}: {message.text!r} not said elsewhere"
+    data = [value for _, rows in replies for row in rows for _, value in row]
+    assert [value for message in sent for _, value in message.choices] == [
+        d for d in data if not d.startswith("https://")
+    ] or [value for message in sent for _, value in message.choices] == data, where
+
+
 def as_web_shows(replies: list[Reply]) -> list[Reply]:
     """Replies with their HTML as the web chat cleans it for the page."""
     return [(safe_html(html), rows) for html, rows in replies]
@@ -245,11 +299,19 @@ async def test_script(path: Path, settings: Settings, app: App) -> None:
     terminal = await run_terminal(app, steps, labels)
     telegram = await run_telegram(settings, app, steps, labels)
     web = await run_web(app, steps, labels)
-    for number, (step, by_terminal, by_telegram, by_web) in enumerate(
-        zip(steps, terminal, telegram, web, strict=True), start=1
+    whatsapp = await run_whatsapp(app, steps, labels)
+    for number, (step, by_terminal, by_telegram, by_web, by_whatsapp) in enumerate(
+        zip(steps, terminal, telegram, web, whatsapp, strict=True), start=1
     ):
         where = f"{path.name} ({title}), step {number} ({step.kind}: {step.value[:40]!r})"
         assert by_terminal == by_telegram, f"{where}: the adapters replied differently"
         if by_web is not None:
             assert by_web == as_web_shows(by_terminal), f"{where}: the web chat replied differently"
+        shown = [s.payload for s in by_whatsapp]
+        for payload in shown:
+            payload.pop("messaging_product"), payload.pop("recipient_type"), payload.pop("to")
+        assert shown == as_whatsapp_shows(app, by_terminal), (
+            f"{where}: WhatsApp replied differently"
+        )
+        check_same_meaning(by_terminal, by_whatsapp, where)
         check_step(step, by_telegram, labels, where)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from sendbot.core.keyring import Keyring
 from sendbot.core.messages import Button, Outbound
@@ -37,6 +38,26 @@ class TemporaryFailure(Exception):
         self.retry_after = retry_after
 
 
+WAITING = "waiting"  # held until the recipient writes; nobody told them
+NOTIFIED = "notified"  # held until the recipient writes; a notice (a template) told them
+HELD = (WAITING, NOTIFIED)
+KIND = "kind"  # the meta item carrying an outbox message's kind to its sender
+
+
+class Held(Exception):
+    """The channel may not carry this message now (WhatsApp's 24-hour rule): keep it until
+    the recipient next writes. `notified` when the sender told them something is waiting."""
+
+    def __init__(self, reason: str, notified: bool = False) -> None:
+        super().__init__(reason)
+        self.notified = notified
+
+    @property
+    def status(self) -> str:
+        """The status the held message takes."""
+        return NOTIFIED if self.notified else WAITING
+
+
 class Sender(Protocol):
     """What an adapter provides so the outbox can deliver through it."""
 
@@ -54,6 +75,7 @@ class DeliveryReport:
     failed: int = 0
     gone: int = 0
     retried: int = 0
+    held: int = 0
 
 
 def _serialise(buttons: tuple[tuple[Button, ...], ...]) -> list[list[dict[str, str | None]]]:
@@ -132,10 +154,16 @@ def backoff(attempts: int, retry_after: float | None = None) -> timedelta:
 
 
 async def deliver_due(
-    database: Database, keyring: Keyring, sender: Sender, now: datetime, limit: int = 50
+    database: Database,
+    keyring: Keyring,
+    sender: Sender,
+    now: datetime,
+    limit: int = 50,
+    only: Collection[int] | None = None,
 ) -> DeliveryReport:
-    """Send due messages for the sender's channel, one transaction per message."""
-    sent = failed = gone = retried = 0
+    """Send due messages for the sender's channel (`only` these ids, if given), one
+    transaction per message."""
+    sent = failed = gone = retried = held = 0
     async with database.unit_of_work() as uow:
         query = (
             select(OutboxMessage.id)
@@ -147,6 +175,8 @@ async def deliver_due(
             .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
             .limit(limit)
         )
+        if only is not None:
+            query = query.where(OutboxMessage.id.in_(list(only)))
         ids = list((await uow.session.execute(query)).scalars())
     for message_id in ids:
         async with database.unit_of_work() as uow:
@@ -156,10 +186,17 @@ async def deliver_due(
             message = Outbound(
                 html=_open_html(keyring, row.html),
                 buttons=_deserialise(_open_buttons(keyring, row.buttons)),
+                meta={KIND: row.kind},
             )
             row.attempts += 1
+            chat_id = keyring.decrypt(row.chat_ref)
             try:
-                await sender.send(keyring.decrypt(row.chat_ref), message)
+                await sender.send(chat_id, message)
+            except Held as error:
+                row.attempts -= 1  # not a failed attempt: it waits for the recipient
+                row.status, row.last_error = error.status, str(error)[:200]
+                row.hold_key = keyring.chat_key(row.channel, chat_id)
+                held += 1
             except RecipientGone:
                 row.status, row.last_error = "undelivered", "recipient gone"
                 gone += 1
@@ -174,11 +211,43 @@ async def deliver_due(
             else:
                 row.status, row.sent_at, row.last_error = "sent", now, None
                 sent += 1
-    if sent or failed or gone:
+    if sent or failed or gone or held:
         log.info(
-            "outbox: %d sent, %d retried, %d failed, %d undelivered", sent, retried, failed, gone
+            "outbox: %d sent, %d retried, %d failed, %d undelivered, %d held",
+            sent, retried, failed, gone, held,
+        )  # fmt: skip
+    return DeliveryReport(sent=sent, failed=failed, gone=gone, retried=retried, held=held)
+
+
+async def release_held(uow: UnitOfWork, channel: str, hold_key: str, now: datetime) -> list[int]:
+    """Make a recipient's held messages due again (they wrote); their ids, oldest first."""
+    query = (
+        select(OutboxMessage.id)
+        .where(
+            OutboxMessage.channel == channel,
+            OutboxMessage.hold_key == hold_key,
+            OutboxMessage.status.in_(HELD),
         )
-    return DeliveryReport(sent=sent, failed=failed, gone=gone, retried=retried)
+        .order_by(OutboxMessage.id)
+    )
+    ids = list((await uow.session.execute(query)).scalars())
+    if ids:
+        await uow.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(ids))
+            .values(status="pending", next_attempt_at=now, hold_key=None, last_error=None)
+        )
+    return ids
+
+
+async def notice_waiting(uow: UnitOfWork, channel: str, hold_key: str) -> bool:
+    """Whether a recipient was already told that messages wait for them."""
+    query = select(OutboxMessage.id).where(
+        OutboxMessage.channel == channel,
+        OutboxMessage.hold_key == hold_key,
+        OutboxMessage.status == NOTIFIED,
+    )
+    return (await uow.session.execute(query.limit(1))).first() is not None
 
 
 async def _claim(uow: UnitOfWork, message_id: int) -> OutboxMessage | None:

@@ -15,7 +15,10 @@ class OutboxMessage(Base):
     """One message to one chat, persisted before any attempt to send it."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outbox_due", "status", "next_attempt_at"),
+        Index("ix_outbox_hold", "hold_key"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     dedupe_key: Mapped[str] = mapped_column(String(128), unique=True)
@@ -30,3 +33,6 @@ class OutboxMessage(Base):
     created_at: Mapped[datetime] = mapped_column(default=stamped_now)
     sent_at: Mapped[datetime | None] = mapped_column(default=None)
     last_error: Mapped[str | None] = mapped_column(String(200), default=None)
+    # While held (status "waiting" or "notified"): the recipient's chat key, so that their
+    # next message releases it (WhatsApp's 24-hour rule); None otherwise.
+    hold_key: Mapped[str | None] = mapped_column(String(64), default=None)
