@@ -103,7 +103,6 @@ class FakeCloudAPI:
     uploads: dict[str, tuple[str, bytes, str]] = field(default_factory=dict)
     last_written: dict[str, datetime] = field(default_factory=dict)
     failures: list[CloudError] = field(default_factory=list)
-    reads: list[str] = field(default_factory=list)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     def fail_next(self, status: int, code: int, times: int = 1) -> None:
@@ -130,9 +129,6 @@ class FakeCloudAPI:
         try:
             self._check_token(request)
             body = await request.json()
-            if body.get("status") == "read":
-                self.reads.append(str(body["message_id"]))
-                return web.json_response({"success": True})
             if self.failures:
                 raise self.failures.pop(0)
             to = str(body["to"])

@@ -64,11 +64,6 @@ class CloudAPI:
             return str(messages[0].get("id", ""))
         return ""
 
-    async def mark_read(self, message_id: str) -> None:
-        """Mark a received message as read (the parent sees two blue ticks)."""
-        body = {"messaging_product": "whatsapp", "status": "read", "message_id": message_id}
-        await self._post("/messages", json_body=body)
-
     async def upload(self, filename: str, content: bytes, mime_type: str) -> str:
         """Upload a file for a document message; its media id."""
         form = aiohttp.FormData()
