@@ -29,14 +29,14 @@ OUTBOX_EVERY = timedelta(seconds=2)
 
 def missing_setting(settings: Settings) -> str | None:
     """The first setting WhatsApp needs that is not set, explained in one line."""
-    needed = {
-        "whatsapp_token": "the Cloud API access token (a system user's token)",
-        "whatsapp_phone_number_id": "the business phone number's id from Meta's app dashboard",
-        "whatsapp_app_secret": "the Meta app's secret, which signs each webhook request",
-        "whatsapp_verify_token": "any long random value, typed into Meta's webhook settings too",
-        "secret_key": "it protects parents' data: set it to a long random value",
-    }
-    for name, why in needed.items():
+    needed = (
+        ("whatsapp_token", "the Cloud API access token (a system user's token)"),
+        ("whatsapp_phone_number_id", "the business phone number's id from Meta's app dashboard"),
+        ("whatsapp_app_secret", "the Meta app's secret, which signs each webhook request"),
+        ("whatsapp_verify_token", "any long random value, typed into Meta's webhook settings"),
+        ("secret_key", "it protects parents' data: set it to a long random value"),
+    )
+    for name, why in needed:
         value = getattr(settings, name)
         shown = value.get_secret_value() if hasattr(value, "get_secret_value") else value
         if not shown:
