@@ -51,6 +51,10 @@ class Settings(BaseSettings):
     officers_chat_id: int | None = Field(
         default=None, description="Telegram id of the officers' group chat."
     )
+    officers_chat_channel: str = Field(
+        default="telegram",
+        description="The channel the officers' group chat is on (its adapter delivers to it).",
+    )
     secret_key: SecretStr | None = Field(
         default=None, description="Key for encrypting data at rest (the newest key)."
     )
