@@ -1,7 +1,7 @@
 """WhatsApp: outgoing messages held until the parent writes (the 24-hour rule).
 
 Revision ID: 0012_whatsapp
-Revises: 0009_web
+Revises: 0015_rate_counters
 Create Date: 2026-12-03
 """
 from collections.abc import Sequence
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0012_whatsapp"
-down_revision: str | None = "0009_web"
+down_revision: str | None = "0015_rate_counters"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,4 +1,4 @@
-"""`sendbot run`: serve parents on Telegram, by long polling or a webhook."""
+"""`sendbot run`: serve parents on Telegram (long polling or a webhook) or WhatsApp."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import signal
 
 import click
 
+from sendbot.cli.context import run_async, settings_from
 from sendbot.config import Settings
 
 
@@ -72,8 +73,6 @@ async def run_whatsapp(settings: Settings, listen: str, port: int) -> None:
 @click.pass_context
 def run(ctx: click.Context, channel: str, webhook_url: str | None, listen: str, port: int) -> None:
     """Serve parents on Telegram (long polling; a webhook with --webhook-url) or WhatsApp."""
-    from sendbot.cli import run_async, settings_from
-
     settings = settings_from(ctx)
     if channel == "whatsapp":
         from sendbot.adapters.whatsapp.serve import missing_setting as whatsapp_missing
@@ -99,8 +98,3 @@ def run(ctx: click.Context, channel: str, webhook_url: str | None, listen: str, 
         where = settings.telegram_api_url or "api.telegram.org"
         click.echo(f"sendbot: cannot reach the Bot API at {where} ({error.message})", err=True)
         raise SystemExit(2) from None
-
-
-def register(cli: click.Group) -> None:
-    """Add the `run` verb."""
-    cli.add_command(run)
