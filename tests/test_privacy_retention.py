@@ -14,7 +14,8 @@ from sqlalchemy import func, select, update
 
 from sendbot.app import App, open_app
 from sendbot.config import Settings
-from sendbot.core.jobs import JobContext, scheduled_jobs
+from sendbot.core.jobs.catalogue import scheduled_jobs
+from sendbot.core.jobs.registry import JobContext
 from sendbot.core.messages import Outbound
 from sendbot.core.outbox import enqueue
 from sendbot.core.privacy.retention import purge_expired

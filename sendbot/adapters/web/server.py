@@ -16,7 +16,7 @@ from sendbot.adapters.web.live import Notifier, WebSender, run_jobs
 from sendbot.adapters.web.ratelimit import RateLimits
 from sendbot.adapters.web.security import security_middleware
 from sendbot.app import App
-from sendbot.core.jobs import JobContext
+from sendbot.core.jobs.registry import JobContext
 
 HERE = Path(__file__).resolve().parent
 MAX_BODY_BYTES = 64 * 1024  # a 4,000-character message, form-encoded, fits with room
