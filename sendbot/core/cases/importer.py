@@ -23,7 +23,7 @@ from sendbot.core.cases.codes import dob_digest
 from sendbot.core.cases.deadlines import STAGES, age_on, transfer_kind
 from sendbot.core.cases.timefmt import london_today
 from sendbot.core.keyring import Keyring
-from sendbot.core.texts import Texts
+from sendbot.kb.texts import Texts
 from sendbot.storage.db import Database
 from sendbot.storage.unit_of_work import UnitOfWork
 
