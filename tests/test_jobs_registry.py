@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from sendbot.core.jobs import registry
-from sendbot.core.jobs.catalogue import scheduled_jobs
 from sendbot.core.jobs.registry import Job, JobContext
+from sendbot.core.schedule import scheduled_jobs
 
 PACKAGE = Path(__file__).resolve().parent.parent / "sendbot"
 
@@ -45,7 +45,7 @@ def test_no_job_module_imports_another() -> None:
         imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
         imported |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
         bad = (imported & set(modules)) - {name}
-        bad |= {m for m in imported if m == "sendbot.core.jobs.catalogue"}
+        bad |= {m for m in imported if m == "sendbot.core.schedule"}
         if bad:
             offenders[name] = sorted(m for m in bad if m)
     assert offenders == {}
