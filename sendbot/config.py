@@ -148,6 +148,12 @@ class Settings(BaseSettings):
         default="300/minute",
         description="Web chat: requests one IP address may make to the chat's API.",
     )
+    web_rate_storage: str = Field(
+        default="database",
+        description="Web chat: where rate-limit counts live: database (shared by every "
+        "process), or a limits storage URI: async+redis://host:6379, or async+memory:// "
+        "(one process only).",
+    )
     web_trust_proxy: bool = Field(
         default=False,
         description="Web chat: take the client's address from X-Forwarded-For (behind a proxy).",
