@@ -11,12 +11,11 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 
 from sendbot.core.cases.timefmt import LONDON
-from sendbot.core.escalation.delivery import to_group, to_officer
+from sendbot.core.escalation.delivery import to_group, to_officer, to_person
 from sendbot.core.escalation.officers import holder_name
 from sendbot.core.escalation.tickets import age, kind_name, when
 from sendbot.core.jobs.registry import Job, JobContext, register
 from sendbot.core.messages import Button, Outbound
-from sendbot.core.outbox import enqueue
 from sendbot.core.services import Services
 from sendbot.storage.db import Database
 from sendbot.storage.models import Ticket
@@ -92,16 +91,9 @@ async def send_overdue_digest(database: Database, services: Services, now: datet
             )
         message = Outbound(html="\n".join(lines))
         for lead in leads:
-            saved = await enqueue(
-                uow,
-                dedupe_key=f"overdue-digest:{local.date().isoformat()}:{lead.id}",
-                channel=lead.channel,
-                chat_ref=lead.chat_ref,
-                message=message,
-                kind="ticket-digest",
-                keyring=services.keyring,
-            )
-            sent += int(saved)
+            dedupe = f"overdue-digest:{local.date().isoformat()}:{lead.id}"
+            _, queued = await to_person(uow, services, lead, message, dedupe, "ticket-digest")
+            sent += int(queued > 0)
     return sent
 
 
