@@ -15,6 +15,7 @@ from sendbot.storage.models.security import KeyFingerprint, SecurityFailure
 from sendbot.storage.models.tickets import (
     OfferFeedback,
     Officer,
+    OfficerChannel,
     OfficerInvite,
     Ticket,
     TicketMessage,
@@ -38,6 +39,7 @@ __all__ = [
     "LinkFailure",
     "OfferFeedback",
     "Officer",
+    "OfficerChannel",
     "OfficerInvite",
     "OutboxMessage",
     "ProcessedUpdate",
