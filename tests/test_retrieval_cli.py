@@ -148,8 +148,12 @@ def test_bench_retrieval_json(env_for_cli: dict[str, str]) -> None:
     for row in data["results"]:
         timings = {"qps", "p50_ms", "p99_ms", "cpu_p50_ms", "cpu_p99_ms"}
         assert set(row["engine"]) == timings
+        assert set(row["lexical"]) == timings
         assert set(row["rapidfuzz"]) == timings
         assert row["engine"]["p50_ms"] <= row["engine"]["p99_ms"]
+        classifier = row["classifier"]
+        assert classifier["cache_hit"] is True and classifier["kind"] == "logistic"
+        assert classifier["fit_s"] > 0 and classifier["cache_hit_s"] > 0
         assert row["speedup_vs_rapidfuzz"] > 0
         assert row["index_mb"] >= 0
     real, synthetic = data["results"]
