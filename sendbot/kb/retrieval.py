@@ -36,12 +36,16 @@ How a question is matched:
    returned: when one explains a question at least as well as the best entry, the
    question falls back. The clarify threshold is calibrated without them, so that it
    still turns away questions about subjects the list does not name.
+6. With voters (the intent classifier, built by `kb/engine.py`), a question this engine
+   does not send to the fallback is answered or clarified by `decision.combine`, which
+   weighs this engine's own decision with theirs.
 
 `Tuning` holds every number; `sendbot eval` measures them on tests/data/eval.jsonl.
 """
 
 from __future__ import annotations
 
+import copy
 import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -587,8 +591,7 @@ class Retriever:
         self, voters: Sequence[Voter], decision: DecisionTuning | None = None
     ) -> Retriever:
         """The same engine deciding with other voters (none: the lexical engine alone)."""
-        found = Retriever.__new__(Retriever)
-        found.__dict__.update(self.__dict__)
+        found = copy.copy(self)  # the indexes are shared, never changed after building
         found.voters = tuple(voters)
         found.decision = decision or self.decision
         return found
