@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from sendbot.clock import Clock, system_clock
 from sendbot.config import Settings
 from sendbot.core.keyring import Keyring
-from sendbot.core.texts import Texts
 from sendbot.kb.classifier_cache import default_cache_dir
 from sendbot.kb.engine import build_engine
 from sendbot.kb.loader import KnowledgeBase, load_knowledge
 from sendbot.kb.retrieval import Retriever
+from sendbot.kb.texts import Texts
 
 
 @dataclass

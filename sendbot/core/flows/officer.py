@@ -1,139 +1,70 @@
-"""The officers' side: join with a code, claim, read, reply, attach, close, list, reassign.
+"""The officers' side of tickets in chat: list, read, claim, reply, attach, close, reassign.
 
-Every officer command works only in a private chat with an active officer; anyone else,
-and any wrong code, gets exactly the answer to an unknown command. Only the Claim button
+Every officer command works only in a private chat with an active officer (officer_access);
+anyone else gets exactly the answer to an unknown command. Only the Claim button
 works in the officers' group. Button data: o:c:REF claim, o:v:REF view, o:z:REF close.
 Every read of a ticket's content and every action is written to the audit log.
 """
 
 from __future__ import annotations
 
-import functools
-import re
-from collections.abc import Awaitable, Callable
-
 from sendbot.core.dialogue import Handler, Router, Turn
-from sendbot.core.escalation import tickets as ticketing
-from sendbot.core.escalation.officers import holder_name, internal_name, join, officer_for, record
+from sendbot.core.escalation.officers import holder_name, internal_name
 from sendbot.core.escalation.references import find_reference, read_reference
-from sendbot.core.escalation.tickets import age, kind_name, open_text, visible_ticket, when
-from sendbot.core.floods import invite_paused_until, record_invite_failure
-from sendbot.core.flows.contact import parent_reply_to
+from sendbot.core.escalation.results import (
+    AlreadyClaimed,
+    EmptyText,
+    NoSuchEntry,
+    NoSuchOfficer,
+    TextTooLong,
+    TicketClosed,
+    TicketNotFound,
+)
+from sendbot.core.escalation.service import officers
+from sendbot.core.escalation.tickets import age, kind_name, when
 from sendbot.core.flows.menu import unknown_command
+from sendbot.core.flows.my_tickets import parent_reply_to
+from sendbot.core.flows.officer_access import (
+    STATE_NAME,
+    desk_for,
+    name_entered,
+    officer_command,
+    officers_only,
+    sender_officer,
+    split_reference,
+)
+from sendbot.core.flows.officer_feedback import feedback_command, wedid_command
+from sendbot.core.flows.ticket_notices import (
+    claimed_summary,
+    officer_buttons,
+    officer_view,
+)
 from sendbot.core.messages import Button, InboundKind
 from sendbot.storage.models import Officer
 
-STATE_NAME = "officer_name"
-NAME_PATTERN = re.compile(r"^[^\W\d_][^\W\d_' -]*(?:['’ -][^\W\d_]+)*$")
 LIST_LIMIT = 30
-FEEDBACK_LIMIT = 10
-
-OfficerHandler = Callable[[Turn, Officer], Awaitable[None]]
-
-
-async def _officer(turn: Turn, private: bool = True) -> Officer | None:
-    """The officer sending this, if they are one (and in a private chat when required)."""
-    if private and not turn.inbound.private:
-        return None
-    return await officer_for(turn.uow, turn.services.keyring, turn.inbound)
-
-
-def officers_only(lead: bool = False) -> Callable[[OfficerHandler], Handler]:
-    """Let only an active officer (or lead) in private run a command; others: unknown command."""
-
-    def decorate(handler: OfficerHandler) -> Handler:
-        @functools.wraps(handler)
-        async def guarded(turn: Turn) -> None:
-            officer = await _officer(turn)
-            if officer is None or (lead and officer.role != "lead"):
-                await unknown_command(turn)
-                return
-            await handler(turn, officer)
-
-        return guarded
-
-    return decorate
-
-
-def _split(argument: str) -> tuple[str | None, str]:
-    """A reference and the rest of the text: 'T-ABC234 thanks' -> ('T-ABC234', 'thanks')."""
-    parts = argument.split(maxsplit=1)
-    if not parts:
-        return None, ""
-    return read_reference(parts[0]), parts[1].strip() if len(parts) > 1 else ""
-
-
-async def officer_command(turn: Turn) -> None:
-    """/officer CODE: join as an officer; any failure looks like an unknown command.
-
-    Wrong codes are counted per chat and from all chats, and audited; while a chat or
-    everyone is paused no code is even checked, so a flood uses nothing up.
-    """
-    services, now = turn.services, turn.services.clock()
-    chat_key = turn.conversation.chat_key
-    attempt = turn.inbound.private and bool(turn.inbound.argument)
-    if attempt and await invite_paused_until(turn.uow, services, chat_key, now) is not None:
-        await unknown_command(turn)
-        return
-    officer = await join(turn.uow, services.keyring, turn.inbound, turn.inbound.argument, now)
-    if officer is None:
-        if attempt:
-            await record_invite_failure(turn.uow, services, chat_key, now)
-        await unknown_command(turn)
-        return
-    role = turn.t(f"escalation.roles.{officer.role}")
-    turn.say("escalation.officer.welcome", role=role)
-    if turn.services.settings.officer_display == "first_name" and not officer.name:
-        turn.set_state(STATE_NAME)
-        turn.say("escalation.officer.ask_name")
-
-
-async def name_entered(turn: Turn) -> None:
-    """The first name an officer wants parents to see."""
-    officer = await _officer(turn)
-    turn.set_state("idle")
-    if officer is None:
-        await unknown_command(turn)
-        return
-    name = turn.text.strip()
-    if not NAME_PATTERN.match(name) or len(name) > 40:
-        turn.set_state(STATE_NAME)
-        turn.say("escalation.officer.bad_name")
-        return
-    officer.name = name
-    turn.say("escalation.officer.name_saved", name=name)
 
 
 @officers_only()
 async def tickets_command(turn: Turn, officer: Officer) -> None:
     """/tickets: open tickets by due date: unclaimed and your own (a lead: all)."""
     services = turn.services
-    tickets = await turn.uow.tickets.visible_open(officer)
-    await record(
-        turn.uow,
-        services,
-        officer,
-        "ticket.list",
-        "open",
-        subject_type="tickets",
-        count=len(tickets),
-    )
-    if not tickets:
+    found = await officers.queue(turn.uow, desk_for(turn), officer)
+    if not found.tickets:
         turn.say("escalation.officer.no_tickets")
         return
     now = services.clock()
-    officers = {o.id: o for o in await turn.uow.tickets.officers(active_only=False)}
     lines = [
         turn.t(
             "escalation.officer.list_head_lead"
-            if officer.role == "lead"
+            if found.everything
             else "escalation.officer.list_head"
         )
     ]
     buttons: list[list[Button]] = []
-    for ticket in tickets[:LIST_LIMIT]:
-        holder = officers.get(ticket.officer_id) if ticket.officer_id else None
-        overdue = turn.t("escalation.officer.overdue_mark") if ticket.due_at <= now else ""
+    for summary in found.tickets[:LIST_LIMIT]:
+        ticket, holder = summary.ticket, summary.holder
+        overdue = turn.t("escalation.officer.overdue_mark") if summary.overdue else ""
         lines.append(
             turn.t(
                 "escalation.officer.list_line",
@@ -163,167 +94,164 @@ async def tickets_command(turn: Turn, officer: Officer) -> None:
                     )
                 ]
             )
-    if len(tickets) > LIST_LIMIT:
-        lines.append(turn.t("escalation.officer.list_more", count=len(tickets) - LIST_LIMIT))
+    if len(found.tickets) > LIST_LIMIT:
+        more = len(found.tickets) - LIST_LIMIT
+        lines.append(turn.t("escalation.officer.list_more", count=more))
     turn.reply("\n".join(lines), buttons)
 
 
 @officers_only()
 async def ticket_command(turn: Turn, officer: Officer) -> None:
     """/ticket REF: the full ticket, for the officer holding it or a lead."""
-    reference, _ = _split(turn.inbound.argument)
+    reference, _ = split_reference(turn.inbound.argument)
     await _show(turn, officer, reference)
 
 
 async def _show(turn: Turn, officer: Officer, reference: str | None) -> None:
     """Reply with a ticket's full view, audited, or say it cannot be opened."""
-    ticket = await visible_ticket(turn.uow, officer, reference)
-    if ticket is None:
+    try:
+        view = await officers.view(turn.uow, desk_for(turn), officer, reference)
+    except TicketNotFound:
         turn.say("escalation.officer.not_yours")
         return
-    html = await ticketing.officer_view(turn.uow, turn.services, ticket)
-    await ticketing.record_read(turn.uow, turn.services, officer, ticket)
+    ticket = view.ticket
     turn.reply(
-        html, ticketing.officer_buttons(turn.services, ticket) if ticket.status != "closed" else ()
+        officer_view(turn.services, view),
+        officer_buttons(turn.services, ticket) if ticket.status != "closed" else (),
     )
 
 
 @officers_only()
 async def claim_command(turn: Turn, officer: Officer) -> None:
     """/claim REF: take an unclaimed ticket."""
-    reference, _ = _split(turn.inbound.argument)
+    reference, _ = split_reference(turn.inbound.argument)
     await _claim(turn, officer, reference)
 
 
 async def _claim(turn: Turn, officer: Officer, reference: str | None) -> None:
     """Claim a ticket; the winner gets its full text privately, everyone hears who won."""
-    ticket = await turn.uow.tickets.by_reference(reference) if reference else None
-    if ticket is None:
+    try:
+        ticket = await officers.claim(turn.uow, desk_for(turn), officer, reference)
+    except TicketNotFound:
         turn.say("escalation.officer.not_yours")
         return
-    if await ticketing.claim(turn.uow, turn.services, ticket, officer):
-        claimed = turn.t(
-            "escalation.officer.claimed",
-            reference=ticket.reference,
-            officer=internal_name(turn.services, officer),
-        )
-        if turn.inbound.kind is InboundKind.BUTTON and not turn.inbound.private:
-            # In the group, the summary itself is replaced: its Claim button goes.
-            summary = await ticketing.claimed_summary(turn.uow, turn.services, ticket)
-            turn.reply(summary + "\n\n" + claimed, meta={"edit": "1"})
-        else:
-            turn.reply(claimed)
+    except TicketClosed as closed:
+        turn.say("escalation.officer.already_closed", reference=closed.ticket.reference)
         return
-    holder = await turn.uow.tickets.officer(ticket.officer_id) if ticket.officer_id else None
-    if ticket.status == "closed":
-        turn.say("escalation.officer.already_closed", reference=ticket.reference)
-    else:
+    except AlreadyClaimed as taken:
         turn.say(
             "escalation.officer.claimed_already",
-            reference=ticket.reference,
-            officer=internal_name(turn.services, holder),
+            reference=taken.ticket.reference,
+            officer=internal_name(turn.services, taken.holder),
         )
+        return
+    claimed = turn.t(
+        "escalation.officer.claimed",
+        reference=ticket.reference,
+        officer=internal_name(turn.services, officer),
+    )
+    if turn.inbound.kind is InboundKind.BUTTON and not turn.inbound.private:
+        # In the group, the summary itself is replaced: its Claim button goes.
+        summary = await claimed_summary(turn.uow, turn.services, ticket)
+        turn.reply(summary + "\n\n" + claimed, meta={"edit": "1"})
+    else:
+        turn.reply(claimed)
 
 
 @officers_only()
 async def reply_command(turn: Turn, officer: Officer) -> None:
     """/reply REF text: send a reply to the parent."""
-    reference, text = _split(turn.inbound.argument)
+    reference, text = split_reference(turn.inbound.argument)
     await _reply(turn, officer, reference, text)
 
 
 async def _reply(turn: Turn, officer: Officer, reference: str | None, text: str) -> None:
     """Keep and queue a reply to a ticket this officer holds."""
-    ticket = await visible_ticket(turn.uow, officer, reference)
-    if ticket is None:
+    try:
+        replied = await officers.reply(turn.uow, desk_for(turn), officer, reference, text)
+    except TicketNotFound:
         turn.say("escalation.officer.not_yours")
         return
-    if ticket.status == "closed":
-        turn.say("escalation.officer.already_closed", reference=ticket.reference)
+    except TicketClosed as closed:
+        turn.say("escalation.officer.already_closed", reference=closed.ticket.reference)
         return
-    if not text:
+    except EmptyText:
         turn.say("escalation.officer.reply_usage")
         return
-    if len(text) > turn.services.settings.max_message_chars:
-        turn.say("too_long", length=len(text), limit=turn.services.settings.max_message_chars)
+    except TextTooLong as long:
+        turn.say("too_long", length=long.length, limit=long.limit)
         return
-    await ticketing.officer_reply(turn.uow, turn.services, ticket, officer, text=text)
-    if ticket.parent_ref is None:
-        turn.say("escalation.officer.parent_gone", reference=ticket.reference)
-    else:
-        turn.say("escalation.officer.reply_queued", reference=ticket.reference)
+    key = "reply_queued" if replied.reached else "parent_gone"
+    turn.say(f"escalation.officer.{key}", reference=replied.ticket.reference)
 
 
 @officers_only()
 async def attach_command(turn: Turn, officer: Officer) -> None:
     """/attach REF ENTRY-ID: send the parent a knowledge entry."""
-    reference, entry_id = _split(turn.inbound.argument)
-    ticket = await visible_ticket(turn.uow, officer, reference)
-    if ticket is None:
+    reference, entry_id = split_reference(turn.inbound.argument)
+    try:
+        replied, title = await officers.attach(
+            turn.uow, desk_for(turn), officer, reference, entry_id
+        )
+    except TicketNotFound:
         turn.say("escalation.officer.not_yours")
         return
-    wanted = entry_id.strip()
-    entry = turn.services.kb.get(wanted.lower())
-    if entry is None or len(f"e:{entry.id}".encode()) > 64:
-        turn.say("escalation.officer.no_entry", entry=wanted)
-        suggested = [c.entry for c in turn.services.retriever.ask(wanted).candidates][:3]
-        if wanted and suggested:
-            turn.say("escalation.officer.entry_suggestions", ids=", ".join(suggested))
+    except NoSuchEntry as missing:
+        turn.say("escalation.officer.no_entry", entry=missing.wanted)
+        if missing.suggestions:
+            ids = ", ".join(missing.suggestions)
+            turn.say("escalation.officer.entry_suggestions", ids=ids)
         return
-    if ticket.status == "closed":
-        turn.say("escalation.officer.already_closed", reference=ticket.reference)
+    except TicketClosed as closed:
+        turn.say("escalation.officer.already_closed", reference=closed.ticket.reference)
         return
-    await ticketing.officer_reply(turn.uow, turn.services, ticket, officer, entry_id=entry.id)
-    turn.say("escalation.officer.attach_queued", reference=ticket.reference, title=entry.title)
+    turn.say("escalation.officer.attach_queued", reference=replied.ticket.reference, title=title)
 
 
 @officers_only()
 async def close_command(turn: Turn, officer: Officer) -> None:
     """/close REF: close a ticket; the parent is told and asked to rate the help."""
-    reference, _ = _split(turn.inbound.argument)
+    reference, _ = split_reference(turn.inbound.argument)
     await _close(turn, officer, reference)
 
 
 async def _close(turn: Turn, officer: Officer, reference: str | None) -> None:
     """Close a ticket this officer holds (or a lead may open), or say why not."""
-    ticket = await visible_ticket(turn.uow, officer, reference)
-    if ticket is None:
+    try:
+        ticket = await officers.close(turn.uow, desk_for(turn), officer, reference)
+    except TicketNotFound:
         turn.say("escalation.officer.not_yours")
-        return
-    if await ticketing.close_by_officer(turn.uow, turn.services, ticket, officer):
-        turn.say("escalation.officer.closed", reference=ticket.reference)
+    except TicketClosed as closed:
+        turn.say("escalation.officer.already_closed", reference=closed.ticket.reference)
     else:
-        turn.say("escalation.officer.already_closed", reference=ticket.reference)
+        turn.say("escalation.officer.closed", reference=ticket.reference)
 
 
 @officers_only(lead=True)
 async def reassign_command(turn: Turn, officer: Officer) -> None:
     """/reassign REF OFFICER-NUMBER: a lead hands a ticket to another officer."""
-    reference, rest = _split(turn.inbound.argument)
-    number = rest.lstrip("#").strip()
-    target = await turn.uow.tickets.officer(int(number)) if number.isdigit() else None
-    ticket = await visible_ticket(turn.uow, officer, reference)
-    if ticket is None:
+    reference, rest = split_reference(turn.inbound.argument)
+    try:
+        moved = await officers.reassign(turn.uow, desk_for(turn), officer, reference, rest)
+    except TicketNotFound:
         turn.say("escalation.officer.not_yours")
-        return
-    if target is None or not target.active:
-        turn.say("escalation.officer.no_officer", number=number)
-        return
-    if await ticketing.reassign(turn.uow, turn.services, ticket, officer, target):
+    except NoSuchOfficer as missing:
+        turn.say("escalation.officer.no_officer", number=missing.number)
+    except TicketClosed as closed:
+        turn.say("escalation.officer.already_closed", reference=closed.ticket.reference)
+    else:
         turn.say(
             "escalation.officer.reassigned",
-            reference=ticket.reference,
-            officer=internal_name(turn.services, target),
+            reference=moved.ticket.reference,
+            officer=internal_name(turn.services, moved.to),
         )
-    else:
-        turn.say("escalation.officer.already_closed", reference=ticket.reference)
 
 
 @officers_only(lead=True)
 async def officers_command(turn: Turn, officer: Officer) -> None:
     """/officers: a lead sees every active officer's number, role and name."""
     lines = [turn.t("escalation.officer.officers_head")]
-    for other in await turn.uow.tickets.officers():
+    for other in await officers.team(turn.uow, officer):
         lines.append(
             turn.t(
                 "escalation.officer.officers_line",
@@ -335,68 +263,12 @@ async def officers_command(turn: Turn, officer: Officer) -> None:
     turn.reply("\n".join(lines))
 
 
-@officers_only()
-async def feedback_command(turn: Turn, officer: Officer) -> None:
-    """/feedback: the latest Local Offer feedback (redacted), its own queue."""
-    services = turn.services
-    recent = await turn.uow.tickets.latest_feedback(FEEDBACK_LIMIT)
-    await record(
-        turn.uow,
-        services,
-        officer,
-        "feedback.list",
-        "recent",
-        subject_type="feedback",
-        count=len(recent),
-    )
-    if not recent:
-        turn.say("escalation.officer.no_feedback")
-        return
-    total = await turn.uow.tickets.feedback_count()
-    lines = [turn.t("escalation.officer.feedback_head", count=total)]
-    for item in recent:
-        lines.append(
-            turn.t(
-                "escalation.officer.feedback_line",
-                reference=item.reference,
-                at=when(item.received_at),
-                text=open_text(services, item.text),
-                answered=turn.t("escalation.officer.feedback_answered") if item.response else "",
-            )
-        )
-    lines.append(turn.t("escalation.officer.feedback_how"))
-    turn.reply("\n\n".join(lines))
-
-
-@officers_only()
-async def wedid_command(turn: Turn, officer: Officer) -> None:
-    """/wedid F-REF text: record what the council did about a piece of feedback."""
-    parts = turn.inbound.argument.split(maxsplit=1)
-    reference = read_reference(parts[0], "F") if parts else None
-    text = parts[1].strip() if len(parts) > 1 else ""
-    item = await turn.uow.tickets.feedback_by_reference(reference) if reference else None
-    if item is None or not text:
-        turn.say("escalation.officer.wedid_usage")
-        return
-    item.response = turn.services.keyring.encrypt(text)
-    item.responded_at = turn.services.clock()
-    await record(
-        turn.uow,
-        turn.services,
-        officer,
-        "feedback.respond",
-        item.reference,
-        subject_type="feedback",
-    )
-    turn.say("escalation.officer.wedid_saved", reference=item.reference)
-
-
 async def officer_button(turn: Turn) -> None:
     """o: buttons: Claim works in the group too; the rest only in private."""
     parts = turn.inbound.text.split(":")
     action = parts[1] if len(parts) > 1 else ""
     reference = read_reference(parts[2]) if len(parts) > 2 else None
-    officer = await _officer(turn, private=action != "c")
+    officer = await sender_officer(turn, private=action != "c")
     if officer is None:
         await unknown_command(turn)
         return
@@ -419,7 +291,7 @@ def reply_to_handler(fallback: Handler | None) -> Handler:
         if not turn.inbound.private:
             return  # chatter in the officers' group is not a parent's question
         if turn.inbound.reply_to:
-            officer = await _officer(turn)
+            officer = await sender_officer(turn)
             reference = find_reference(turn.inbound.reply_to)
             if officer is not None and reference is not None:
                 await _reply(turn, officer, reference, turn.text)
