@@ -35,6 +35,18 @@ class Settings(BaseSettings):
     knowledge_dir: Path = Field(
         default_factory=bundled_knowledge_dir, description="Folder holding the knowledge base."
     )
+    cache_dir: Path | None = Field(
+        default=None,
+        description="Folder for files derived from the knowledge base (the fitted intent "
+        "classifier, keyed by a hash of what it learns from); by default $XDG_CACHE_HOME/sendbot "
+        "or ~/.cache/sendbot.",
+    )
+    embedding_voter: bool = Field(
+        default=False,
+        description="Consult sentence embeddings as a third voter (needs the optional "
+        "`embeddings` extra; ignored without it). Off by default: on the evaluation sets it "
+        "changed almost no outcome and costs about 150 ms a question.",
+    )
     telegram_token: SecretStr | None = Field(default=None, description="Bot token from BotFather.")
     telegram_api_url: str | None = Field(
         default=None, description="Bot API root URL, e.g. http://127.0.0.1:8081 (a local server)."

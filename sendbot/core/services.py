@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from sendbot.clock import Clock, system_clock
 from sendbot.config import Settings
 from sendbot.core.keyring import Keyring
+from sendbot.kb.classifier_cache import default_cache_dir
+from sendbot.kb.engine import build_engine
 from sendbot.kb.loader import KnowledgeBase, load_knowledge
 from sendbot.kb.retrieval import Retriever
 from sendbot.kb.texts import Texts
@@ -28,11 +30,14 @@ def build_services(settings: Settings, keyring: Keyring, clock: Clock = system_c
     """Load the knowledge base and sentences for the configured council."""
     kb = load_knowledge(settings.knowledge_dir, settings.council)
     texts = Texts.load(settings.knowledge_dir / "messages.yaml")
+    retriever, _ = build_engine(
+        kb, settings.cache_dir or default_cache_dir(), embeddings=settings.embedding_voter
+    )
     return Services(
         settings=settings,
         kb=kb,
         texts=texts,
-        retriever=Retriever(kb),
+        retriever=retriever,
         keyring=keyring,
         clock=clock,
     )
