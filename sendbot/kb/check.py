@@ -13,8 +13,8 @@ import phonenumbers
 import textstat
 import yaml
 
+from sendbot.kb.body import FIRST_MESSAGE_WORDS, NEXT_STEPS_HEADING
 from sendbot.kb.loader import (
-    NEXT_STEPS_HEADING,
     Entry,
     KnowledgeError,
     entry_files,
@@ -51,6 +51,7 @@ class Row:
     sources: int
     reviewed: str
     grade: float
+    words: int = 0  # in the opening and the next steps, which are sent first
     status: str = "ok"
 
 
@@ -128,16 +129,22 @@ def check_entry(
         len(entry.sources),
         entry.reviewed.isoformat(),
         grade,
+        entry.parts.first_words,
     )
     before = len(report.findings)
     if entry.path.stem != entry.id:
         report.add("error", where, f"file name {entry.path.name} does not match id")
     if grade > MAX_GRADE:
         report.add("error", where, f"opening answer reads at grade {grade:.1f} (max {MAX_GRADE})")
-    if NEXT_STEPS_HEADING not in entry.body:
+    if entry.parts.next_steps is None:
         report.add("error", where, f"missing the '{NEXT_STEPS_HEADING}' section")
-    if entry.opening.startswith("#"):
-        report.add("error", where, "the answer must come first, before any heading")
+    if row.words > FIRST_MESSAGE_WORDS:
+        report.add(
+            "error",
+            where,
+            f"the opening and next steps have {row.words} words (max {FIRST_MESSAGE_WORDS}): "
+            "move detail into a '## ' section",
+        )
     if "UNCONFIRMED" in entry.body.upper():
         report.add("error", where, "contains a fact marked UNCONFIRMED")
     if entry.reviewed > today:
@@ -278,9 +285,18 @@ def _check_matching_data(root: Path, report: Report) -> None:
 
 def format_table(report: Report) -> str:
     """The report as a plain-text table followed by its findings."""
-    header = ("id", "scope", "questions", "sources", "reviewed", "grade", "status")
+    header = ("id", "scope", "questions", "sources", "reviewed", "grade", "words", "status")
     lines = [
-        (r.id, r.scope, str(r.questions), str(r.sources), r.reviewed, f"{r.grade:.1f}", r.status)
+        (
+            r.id,
+            r.scope,
+            str(r.questions),
+            str(r.sources),
+            r.reviewed,
+            f"{r.grade:.1f}",
+            str(r.words),
+            r.status,
+        )
         for r in report.rows
     ]
     widths = [
