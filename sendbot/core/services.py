@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sendbot.clock import Clock, system_clock
 from sendbot.config import Settings
 from sendbot.core.keyring import Keyring
 from sendbot.core.texts import Texts
+from sendbot.kb.letters import LetterTemplate, load_letters
 from sendbot.kb.loader import KnowledgeBase, load_knowledge
 from sendbot.kb.retrieval import Retriever
 
@@ -22,6 +23,8 @@ class Services:
     retriever: Retriever
     keyring: Keyring
     clock: Clock = system_clock
+    # Letter templates by the time limit they answer (knowledge/letters/).
+    letters: dict[str, LetterTemplate] = field(default_factory=dict)
 
 
 def build_services(settings: Settings, keyring: Keyring, clock: Clock = system_clock) -> Services:
@@ -35,4 +38,5 @@ def build_services(settings: Settings, keyring: Keyring, clock: Clock = system_c
         retriever=Retriever(kb),
         keyring=keyring,
         clock=clock,
+        letters=load_letters(settings.knowledge_dir),
     )

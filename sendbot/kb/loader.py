@@ -112,6 +112,7 @@ class Contact(BaseModel):
     url: str | None = None
     phone: str | None = None
     email: str | None = None
+    address: str | None = None  # a postal address, only where the source publishes one
     notes: str | None = None
     source: Source | None = None
 
