@@ -1,4 +1,4 @@
-"""Command-line verbs for case status: `sendbot cases import` and `sendbot cases issue-code`."""
+"""Command-line verbs for case status: `sendbot cases import`, `issue-code` and `stats`."""
 
 from __future__ import annotations
 
@@ -195,6 +195,51 @@ def cases_issue_code(ctx: click.Context, case_ref: str | None, all_unlinked: Pat
         f"{long_date(london_today(item.expires_at))} ({days} days). It works once."
     )
     click.echo(item.code)
+
+
+@cases.command("stats")
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+@click.pass_context
+def cases_stats(ctx: click.Context, as_json: bool) -> None:
+    """How the council is doing, from the imported cases (management information).
+
+    The share of final plans issued within 20 weeks this calendar year, with and without
+    the reg 10(4) exceptions, the median weeks from request to final plan, the requests
+    waiting now, the date of the import, and the official figure from the local pack.
+    Counts from 1 to 4 are suppressed.
+    """
+    import json
+
+    from sendbot.app import build_keyring, open_database
+    from sendbot.cli import clock_from, run_async
+    from sendbot.core.cases.stats import CouncilStats, council_stats
+    from sendbot.core.cases.stats_text import stats_text
+    from sendbot.core.cases.timefmt import london_today
+    from sendbot.core.formatting import html_to_plain
+    from sendbot.core.texts import Texts
+    from sendbot.kb.loader import load_knowledge
+
+    settings = _settings(ctx)
+
+    async def main() -> CouncilStats:
+        keyring = build_keyring(settings, allow_key_file=True)
+        database = await open_database(settings, keyring, clock_from(ctx))
+        try:
+            async with database.unit_of_work() as uow:
+                return await council_stats(uow, london_today(clock_from(ctx)()))
+        finally:
+            await database.dispose()
+
+    stats = run_async(main())
+    kb = load_knowledge(settings.knowledge_dir, settings.council)
+    if as_json:
+        data = stats.as_dict()
+        figure = kb.council.timeliness if kb.council else None
+        data["official"] = figure.model_dump(mode="json") if figure else None
+        click.echo(json.dumps(data, indent=2))
+        return
+    texts = Texts.load(settings.knowledge_dir / "messages.yaml")
+    click.echo(html_to_plain(stats_text(texts, kb, stats)))
 
 
 def register(cli: click.Group) -> None:

@@ -7,6 +7,7 @@ from sendbot.core.flows import (
     answers,
     browse,
     contact,
+    council,
     groups,
     letters,
     menu,
@@ -21,6 +22,6 @@ def build_router() -> Router:
     router = Router()
     # officer wraps the free-text handler answers sets, so it comes after answers; groups
     # wraps every parent's handler, so it comes last.
-    for flow in (menu, browse, answers, mycase, letters, rights, contact, officer, groups):
+    for flow in (menu, browse, answers, mycase, letters, council, rights, contact, officer, groups):
         flow.register(router)
     return router
