@@ -1,4 +1,4 @@
-"""`sendbot bench` scenarios beyond retrieval: cases and e2e; with no scenario, the list."""
+"""`sendbot bench` scenarios beyond retrieval: cases, sen2 and e2e; with no scenario, the list."""
 
 from __future__ import annotations
 
@@ -54,6 +54,48 @@ def bench_cases(
         cases=cases,
         lookups=lookups,
         postgres_url=postgres_url,
+    )
+    if as_json:
+        for row in results:
+            click.echo(json.dumps(row))
+    else:
+        click.echo(format_table(results))
+
+
+@click.command("sen2")
+@click.option("--rows", default=100_000, show_default=True, help="Rows in the import.")
+@click.option(
+    "--map",
+    "map_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The column map (default: the fernshire pack's import-map.yaml).",
+)
+@click.option(
+    "--postgres-url",
+    default=DEFAULT_POSTGRES,
+    show_default=True,
+    help="PostgreSQL server to measure too, in a scratch schema (skipped if unreachable).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON lines instead of a table.")
+@click.pass_context
+def bench_sen2(
+    ctx: click.Context, rows: int, map_file: Path | None, postgres_url: str, as_json: bool
+) -> None:
+    """Import N rows of a SEN2-shaped extract through a column map; the figures after."""
+    from sendbot.bench.sen2 import format_table, run
+    from sendbot.cli import clock_from
+    from sendbot.core.cases.column_map import IMPORT_MAP, load_map
+    from sendbot.core.keyring import Keyring
+    from sendbot.core.texts import Texts
+
+    settings = ctx.obj
+    assert isinstance(settings, Settings)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    keyring = Keyring([secrets.token_urlsafe(32)])  # the bench's own scratch databases
+    texts = Texts.load(settings.knowledge_dir / "messages.yaml")
+    path = map_file or settings.knowledge_dir / "local" / "fernshire" / IMPORT_MAP
+    results = run(
+        keyring, texts, load_map(path), clock_from(ctx)(), rows=rows, postgres_url=postgres_url
     )
     if as_json:
         for row in results:
@@ -185,6 +227,7 @@ def list_scenarios(group: click.Group) -> str:
 def register(bench: click.Group) -> None:
     """Add these scenarios to the `bench` group; alone, `sendbot bench` lists them."""
     bench.add_command(bench_cases)
+    bench.add_command(bench_sen2)
     bench.add_command(bench_e2e)
     bench.add_command(bench_web)
     bench.invoke_without_command = True

@@ -60,23 +60,58 @@ def cases() -> None:
     """Case status: import the council's cases, issue link codes."""
 
 
+def _pack_map(settings: Settings, file: Path) -> Path | None:
+    """The local pack's column map, when the file lacks the usual columns and one exists."""
+    from sendbot.core.cases.column_map import IMPORT_MAP
+    from sendbot.core.cases.importer import REQUIRED, open_csv
+
+    if not settings.council:
+        return None
+    found = settings.knowledge_dir / "local" / settings.council / IMPORT_MAP
+    try:
+        with open_csv(file) as handle:
+            header = next(csv.reader(handle), [])
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return None  # the import itself reports the problem
+    names = {h.strip().lower() for h in header}
+    if all(c in names for c in REQUIRED) or not found.is_file():
+        return None
+    return found
+
+
 @cases.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Check and report what would change; save nothing.")
+@click.option(
+    "--map",
+    "map_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A column map (YAML) for another export's headers; without it, a file without "
+    "the usual columns is read with the local pack's import-map.yaml, if it has one.",
+)
 @click.pass_context
-def cases_import(ctx: click.Context, file: Path, dry_run: bool) -> None:
+def cases_import(ctx: click.Context, file: Path, dry_run: bool, map_file: Path | None) -> None:
     """Import cases from a CSV export, all or nothing; changed stages alert linked parents.
 
     Columns: case_ref, child_first_name, child_dob, request_date, stage (required);
     decision_date, draft_date, final_date, last_review_date, next_transfer_date, exception
-    (optional). Dates are YYYY-MM-DD.
+    (optional). Dates are YYYY-MM-DD. Other exports (such as a person-level SEN2 extract)
+    are read through a column map: see the README.
     """
     from sendbot.app import build_keyring, open_database
     from sendbot.cli import clock_from, run_async
+    from sendbot.core.cases.column_map import MapError, load_map
     from sendbot.core.cases.importer import ImportReport, import_cases
     from sendbot.core.texts import Texts
 
     settings = _settings(ctx)
+    chosen = map_file or _pack_map(settings, file)
+    try:
+        column_map = load_map(chosen) if chosen else None
+    except MapError as error:
+        raise click.UsageError(str(error)) from error
+    if column_map is not None:
+        click.echo(f"Reading the file with the column map {column_map.name!r} ({chosen}).")
     bars = ProgressBars()
 
     async def main() -> ImportReport:
@@ -93,6 +128,7 @@ def cases_import(ctx: click.Context, file: Path, dry_run: bool) -> None:
                 dry_run=dry_run,
                 progress=bars,
                 actor=_actor(),
+                column_map=column_map,
             )
         finally:
             bars.close()

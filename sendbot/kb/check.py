@@ -13,6 +13,7 @@ import phonenumbers
 import textstat
 import yaml
 
+from sendbot.core.cases.column_map import IMPORT_MAP, MapError, load_map
 from sendbot.core.texts import Texts
 from sendbot.kb.letters import LETTERS_DIR, PLACEHOLDERS, letter_files, parse_letter
 from sendbot.kb.loader import (
@@ -235,6 +236,12 @@ def check_knowledge(root: Path, today: dt.date) -> Report:
                     report.add("error", f"{scope}/council.yaml", f"contact {name} has no source")
         except KnowledgeError as error:
             report.add("error", f"{scope}/council.yaml", str(error))
+        import_map = folder / IMPORT_MAP
+        if import_map.is_file():
+            try:
+                load_map(import_map)
+            except MapError as error:
+                report.add("error", f"{scope}/{IMPORT_MAP}", str(error))
         local = _load_folder(folder, scope, report)
         for entry in local.values():
             report.rows.append(check_entry(entry, report, today, False, superseded))

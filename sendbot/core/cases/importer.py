@@ -20,6 +20,7 @@ from typing import Any, TextIO
 from sendbot.core import audit
 from sendbot.core.cases.alerts import alert_links, stage_alert
 from sendbot.core.cases.codes import dob_digest
+from sendbot.core.cases.column_map import ColumnMap, Translator
 from sendbot.core.cases.deadlines import STAGES, age_on, transfer_kind
 from sendbot.core.cases.timefmt import london_today
 from sendbot.core.keyring import Keyring
@@ -241,9 +242,15 @@ def check_row(line: int, raw: dict[str, str], today: date) -> CaseRow | RowProbl
 
 
 def read_rows(
-    handle: TextIO, today: date, progress: Progress | None = None
+    handle: TextIO,
+    today: date,
+    progress: Progress | None = None,
+    column_map: ColumnMap | None = None,
 ) -> tuple[list[CaseRow], list[RowProblem]]:
-    """Check a whole CSV file: the valid rows, and every problem found."""
+    """Check a whole CSV file: the valid rows, and every problem found.
+
+    With a column map, the export's own headers are read through it (see column_map.py).
+    """
     reader = csv.reader(handle)
     try:
         header = next(reader)
@@ -253,8 +260,13 @@ def read_rows(
         return [], [RowProblem(1, f"not readable as CSV: {error}")]
     names = [h.strip().lower() for h in header]
     problems: list[RowProblem] = []
-    missing = [c for c in REQUIRED if c not in names]
-    unknown = [n for n in names if n not in COLUMNS]
+    translator = Translator(column_map, names) if column_map else None
+    if translator is not None:
+        missing = translator.missing
+        unknown = []
+    else:
+        missing = [c for c in REQUIRED if c not in names]
+        unknown = [n for n in names if n not in COLUMNS]
     duplicated = sorted({n for n in names if names.count(n) > 1})
     if missing:
         problems.append(RowProblem(1, f"missing required column(s): {', '.join(missing)}"))
@@ -282,9 +294,22 @@ def read_rows(
                     RowProblem(start, f"expected {len(names)} fields, found {len(fields)}")
                 )
                 continue
-            result = check_row(start, dict(zip(names, fields, strict=True)), today)
-            if isinstance(result, RowProblem):
-                problems.append(result)
+            extra: list[str] = []
+            if translator is not None:
+                raw, extra = translator.translate(fields)
+            else:
+                raw = dict(zip(names, fields, strict=True))
+            result = check_row(start, raw, today)
+            if isinstance(result, RowProblem) or extra:
+                reasons = [result.reason] if isinstance(result, RowProblem) else []
+                reference = raw.get("case_ref", "").strip().upper()
+                problems.append(
+                    RowProblem(
+                        start,
+                        "; ".join([*reasons, *extra]),
+                        reference if REFERENCE.match(reference) else None,
+                    )
+                )
                 continue
             earlier = first_line.get(result.reference)
             if earlier is not None:
@@ -460,6 +485,7 @@ async def import_cases(
     dry_run: bool = False,
     progress: Callable[[str, int], Progress] | None = None,
     actor: str | None = None,
+    column_map: ColumnMap | None = None,
 ) -> ImportReport:
     """Check a CSV file and, if every row is good, apply it in one transaction.
 
@@ -478,7 +504,10 @@ async def import_cases(
     with handle:
         try:
             rows, problems = read_rows(
-                handle, today, progress("checking", max(total - 1, 0)) if progress else None
+                handle,
+                today,
+                progress("checking", max(total - 1, 0)) if progress else None,
+                column_map,
             )
         except UnicodeDecodeError:
             rows, problems = [], [RowProblem(0, "the file is not UTF-8 text")]
