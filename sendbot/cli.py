@@ -13,6 +13,7 @@ from sendbot import (
     cli_answers,
     cli_bench,
     cli_cases,
+    cli_notify,
     cli_officers,
     cli_privacy,
     cli_telegram,
@@ -286,6 +287,7 @@ def audit_show(
 cli_answers.register(cli, kb)
 cli_bench.register(cli_answers.bench)
 cli_cases.register(cli)
+cli_notify.register(cli)
 cli_telegram.register(cli)
 cli_web.register(cli)
 cli_privacy.register(cli)

@@ -162,11 +162,28 @@ def cases_import(ctx: click.Context, file: Path, dry_run: bool, map_file: Path |
     help="Write a new code for every case no parent has linked to this new CSV file "
     "(case_ref,code,expires) for a mail merge.",
 )
+@click.option("--email", help="Send the code to this e-mail address by GOV.UK Notify.")
+@click.option("--sms", help="Send the code to this UK mobile number by GOV.UK Notify.")
+@click.option(
+    "--alerts",
+    is_flag=True,
+    help="With --email or --sms: keep that contact (encrypted) for the case's alerts.",
+)
 @click.pass_context
-def cases_issue_code(ctx: click.Context, case_ref: str | None, all_unlinked: Path | None) -> None:
+def cases_issue_code(
+    ctx: click.Context,
+    case_ref: str | None,
+    all_unlinked: Path | None,
+    email: str | None,
+    sms: str | None,
+    alerts: bool,
+) -> None:
     """Print a new single-use link code for a case's letter (alone on the last line).
 
     Codes expire after SENDBOT_LINK_CODE_DAYS days and are stored only as keyed hashes.
+    With --email or --sms the code is sent by GOV.UK Notify instead of printed, for a
+    parent without Telegram (who links in the web chat); --alerts also keeps the contact,
+    encrypted, so that the case's alerts reach it (`sendbot notify deliver` sends them).
     """
     from sendbot.app import build_keyring, open_database
     from sendbot.cli import clock_from, run_async
@@ -180,6 +197,12 @@ def cases_issue_code(ctx: click.Context, case_ref: str | None, all_unlinked: Pat
         raise click.UsageError(f"{all_unlinked} exists already; give a new file name")
     settings = _settings(ctx)
     days = settings.link_code_days
+    from sendbot.cli_notify import contact_asked, issue_and_send
+
+    contact = contact_asked(email, sms, alerts, case_ref)
+    if contact is not None:
+        issue_and_send(ctx, settings, str(case_ref), contact, alerts)
+        return
 
     async def main() -> list[IssuedCode] | None:
         keyring = build_keyring(settings, allow_key_file=True)

@@ -49,6 +49,7 @@ DATES = (
     "ceased_date",
 )
 ISO = "%Y-%m-%d"
+DATE_CACHE = 200_000  # distinct date texts remembered while reading one file
 IMPORT_MAP = "import-map.yaml"  # a local pack's column map, used when a file needs one
 
 
@@ -143,15 +144,22 @@ class Translator:
         self.iso = column_map.date_format == ISO
         self.yes = {v.lower() for v in column_map.yes}
         self.no = {v.lower() for v in column_map.no}
+        self.dates: dict[str, str] = {}
 
     def _date(self, value: str, field: str, problems: list[str]) -> str:
         if not value or self.iso:
             return value
-        try:
-            return datetime.strptime(value, self.map.date_format).date().isoformat()
-        except ValueError:
+        found = self.dates.get(value)  # exports repeat dates: parse each text once
+        if found is None:
+            try:
+                found = datetime.strptime(value, self.map.date_format).date().isoformat()
+            except ValueError:
+                found = ""
+            if len(self.dates) < DATE_CACHE:
+                self.dates[value] = found
+        if not found:
             problems.append(f"{field} is not a date in the form {self.map.date_format}")
-            return ""
+        return found
 
     def translate(self, fields: list[str]) -> tuple[dict[str, str], list[str]]:
         """The row in the importer's columns, and problems only the map can see."""
