@@ -1,9 +1,8 @@
-"""Command-line verbs for case status: `sendbot cases import`, `issue-code` and `stats`."""
+"""`sendbot cases ...`: case status: import the council's cases, issue link codes, figures."""
 
 from __future__ import annotations
 
 import csv
-import getpass
 import os
 import sys
 from pathlib import Path
@@ -11,21 +10,16 @@ from typing import Any
 
 import click
 
+from sendbot.cli.context import (
+    actor,
+    clock_from,
+    knowledge_from,
+    opened_database,
+    run_async,
+    settings_from,
+)
 from sendbot.config import Settings
-
-
-def _settings(ctx: click.Context) -> Settings:
-    settings = ctx.find_root().obj
-    assert isinstance(settings, Settings)
-    return settings
-
-
-def _actor() -> str:
-    """Who ran the command, for the audit log."""
-    try:
-        return f"cli:{getpass.getuser()}"[:64]
-    except (KeyError, OSError):
-        return "cli"
+from sendbot.core.notifier import Channel, normalise_contact
 
 
 class ProgressBars:
@@ -98,13 +92,12 @@ def cases_import(ctx: click.Context, file: Path, dry_run: bool, map_file: Path |
     (optional). Dates are YYYY-MM-DD. Other exports (such as a person-level SEN2 extract)
     are read through a column map: see the README.
     """
-    from sendbot.app import build_keyring, open_database
-    from sendbot.cli import clock_from, run_async
+    from sendbot.app import build_keyring
     from sendbot.core.cases.column_map import MapError, load_map
     from sendbot.core.cases.importer import ImportReport, import_cases
     from sendbot.core.texts import Texts
 
-    settings = _settings(ctx)
+    settings = settings_from(ctx)
     chosen = map_file or _pack_map(settings, file)
     try:
         column_map = load_map(chosen) if chosen else None
@@ -117,22 +110,21 @@ def cases_import(ctx: click.Context, file: Path, dry_run: bool, map_file: Path |
     async def main() -> ImportReport:
         keyring = build_keyring(settings, allow_key_file=True)
         texts = Texts.load(settings.knowledge_dir / "messages.yaml")
-        database = await open_database(settings, keyring, clock_from(ctx))
         try:
-            return await import_cases(
-                database,
-                keyring,
-                texts,
-                file,
-                clock_from(ctx)(),
-                dry_run=dry_run,
-                progress=bars,
-                actor=_actor(),
-                column_map=column_map,
-            )
+            async with opened_database(ctx, keyring) as database:
+                return await import_cases(
+                    database,
+                    keyring,
+                    texts,
+                    file,
+                    clock_from(ctx)(),
+                    dry_run=dry_run,
+                    progress=bars,
+                    actor=actor(),
+                    column_map=column_map,
+                )
         finally:
             bars.close()
-            await database.dispose()
 
     report = run_async(main())
     if report.problems:
@@ -185,8 +177,7 @@ def cases_issue_code(
     parent without Telegram (who links in the web chat); --alerts also keeps the contact,
     encrypted, so that the case's alerts reach it (`sendbot notify deliver` sends them).
     """
-    from sendbot.app import build_keyring, open_database
-    from sendbot.cli import clock_from, run_async
+    from sendbot.app import build_keyring
     from sendbot.core import audit
     from sendbot.core.cases.issuing import IssuedCode, issue_code, issue_codes_for_unlinked
     from sendbot.core.cases.timefmt import london_today, long_date
@@ -195,20 +186,17 @@ def cases_issue_code(
         raise click.UsageError("give either CASE_REF or --all-unlinked FILE.csv")
     if all_unlinked is not None and all_unlinked.exists():
         raise click.UsageError(f"{all_unlinked} exists already; give a new file name")
-    settings = _settings(ctx)
+    settings = settings_from(ctx)
     days = settings.link_code_days
-    from sendbot.cli_notify import contact_asked, issue_and_send
-
-    contact = contact_asked(email, sms, alerts, case_ref)
+    contact = _contact_asked(email, sms, alerts, case_ref)
     if contact is not None:
-        issue_and_send(ctx, settings, str(case_ref), contact, alerts)
+        _send_code(ctx, settings, str(case_ref), contact, alerts)
         return
 
     async def main() -> list[IssuedCode] | None:
         keyring = build_keyring(settings, allow_key_file=True)
         now = clock_from(ctx)()
-        database = await open_database(settings, keyring, clock_from(ctx))
-        try:
+        async with opened_database(ctx, keyring) as database:
             async with database.unit_of_work() as uow:
                 if case_ref is not None:
                     one = await issue_code(uow, keyring, case_ref, now, days)
@@ -221,7 +209,7 @@ def cases_issue_code(
                     await audit.append(
                         uow.session,
                         keyring,
-                        actor=_actor(),
+                        actor=actor(),
                         action="case.issue_code",
                         subject_type="case" if case_ref is not None else "cases",
                         subject_id=subject,
@@ -229,8 +217,6 @@ def cases_issue_code(
                         detail={"codes": len(issued), "days": days},
                     )
             return issued
-        finally:
-            await database.dispose()
 
     issued = run_async(main())
     if issued is None:
@@ -256,6 +242,84 @@ def cases_issue_code(
     click.echo(item.code)
 
 
+def _contact_asked(
+    email: str | None, sms: str | None, alerts: bool, case_ref: str | None
+) -> tuple[Channel, str] | None:
+    """The channel and normalised contact asked for, or None to print the code."""
+    if email and sms:
+        raise click.UsageError("give --email or --sms, not both")
+    if not (email or sms):
+        if alerts:
+            raise click.UsageError("--alerts needs --email or --sms")
+        return None
+    if case_ref is None:
+        raise click.UsageError("--email and --sms send one case's code: give CASE_REF")
+    channel: Channel = "email" if email else "sms"
+    found = normalise_contact(channel, str(email or sms))
+    if found is None:
+        what = "an e-mail address" if email else "a UK mobile number"
+        raise click.UsageError(f"that is not {what}")
+    return channel, found
+
+
+def _send_code(
+    ctx: click.Context,
+    settings: Settings,
+    case_ref: str,
+    contact: tuple[Channel, str],
+    alerts: bool,
+) -> None:
+    """Issue a code and send it by Notify (the contact is never printed)."""
+    from sendbot.adapters.notify import GovNotify, NotifyNotConfigured
+    from sendbot.app import build_keyring
+    from sendbot.core.cases.code_by_notify import send_code
+    from sendbot.core.outbox import RecipientGone, TemporaryFailure
+
+    channel, address = contact
+    try:
+        notifier = GovNotify(settings)
+        notifier.template_id(channel, "code")
+        if alerts:
+            notifier.template_id(channel, "alert")
+    except NotifyNotConfigured as error:
+        raise click.UsageError(str(error)) from error
+    council = knowledge_from(ctx).council_name
+
+    async def main() -> bool:
+        keyring = build_keyring(settings, allow_key_file=True)
+        async with opened_database(ctx, keyring) as database:
+            issued = await send_code(
+                database,
+                keyring,
+                notifier,
+                reference=case_ref,
+                channel=channel,
+                contact=address,
+                council=council,
+                now=clock_from(ctx)(),
+                days=settings.link_code_days,
+                alerts=alerts,
+                actor=actor(),
+            )
+        return issued is not None
+
+    try:
+        found = run_async(main())
+    except (RecipientGone, TemporaryFailure) as error:  # nothing was saved: no code exists
+        click.echo(
+            f"sendbot: GOV.UK Notify did not take the message ({error}); no code was issued.",
+            err=True,
+        )
+        raise SystemExit(1) from None
+    if not found:
+        click.echo(f"sendbot: no case with reference {case_ref!r}", err=True)
+        raise SystemExit(1)
+    where = "e-mail" if channel == "email" else "text message"
+    click.echo(f"New link code for case {case_ref.upper()} sent by {where} through GOV.UK Notify.")
+    if alerts:
+        click.echo(f"The case's alerts will also go by {where} (`sendbot notify deliver`).")
+
+
 @cases.command("stats")
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
 @click.pass_context
@@ -269,28 +333,22 @@ def cases_stats(ctx: click.Context, as_json: bool) -> None:
     """
     import json
 
-    from sendbot.app import build_keyring, open_database
-    from sendbot.cli import clock_from, run_async
+    from sendbot.app import build_keyring
     from sendbot.core.cases.stats import CouncilStats, council_stats
     from sendbot.core.cases.stats_text import stats_text
     from sendbot.core.cases.timefmt import london_today
     from sendbot.core.formatting import html_to_plain
     from sendbot.core.texts import Texts
-    from sendbot.kb.loader import load_knowledge
 
-    settings = _settings(ctx)
+    settings = settings_from(ctx)
 
     async def main() -> CouncilStats:
         keyring = build_keyring(settings, allow_key_file=True)
-        database = await open_database(settings, keyring, clock_from(ctx))
-        try:
-            async with database.unit_of_work() as uow:
-                return await council_stats(uow, london_today(clock_from(ctx)()))
-        finally:
-            await database.dispose()
+        async with opened_database(ctx, keyring) as database, database.unit_of_work() as uow:
+            return await council_stats(uow, london_today(clock_from(ctx)()))
 
     stats = run_async(main())
-    kb = load_knowledge(settings.knowledge_dir, settings.council)
+    kb = knowledge_from(ctx)
     if as_json:
         data = stats.as_dict()
         figure = kb.council.timeliness if kb.council else None
@@ -299,8 +357,3 @@ def cases_stats(ctx: click.Context, as_json: bool) -> None:
         return
     texts = Texts.load(settings.knowledge_dir / "messages.yaml")
     click.echo(html_to_plain(stats_text(texts, kb, stats)))
-
-
-def register(cli: click.Group) -> None:
-    """Add the cases verbs to the main command group."""
-    cli.add_command(cases)
