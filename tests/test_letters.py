@@ -132,7 +132,7 @@ def test_the_final_plan_letter_is_filled_from_the_case_and_the_local_pack() -> N
     text = letter.text
     assert text.startswith("[Your name]\n[Your address]")
     assert "23 November 2026" in text
-    assert "To: Bristol City Council SEND assessment team, Bristol City Council" in text
+    assert "To: Bristol City Council SEND assessment team\n" in text
     assert "By e-mail: sen@bristol.gov.uk" in text
     assert "Re: Ava (your reference LATE1): the final EHC plan is overdue" in text
     assert "You received the request for an education, health and care (EHC) needs" in text
@@ -373,3 +373,25 @@ async def test_the_web_chat_shows_the_letter_and_keeps_none_of_it(
         page = await chat.client.post("/chat/press", data={"data": data, "csrf": chat.csrf})
         assert page.status == 200 and "Regulation 13(2)" in await page.text()
         assert len(await chat.history()) == kept
+
+
+async def test_on_telegram_the_letter_is_one_tap_from_the_status(
+    settings: Settings, letters_app: App, tmp_path: Path
+) -> None:
+    from tests.fakes.harness import PARENT_CHAT_ID, TelegramChat, telegram_bot
+
+    await seed(letters_app, [LATE], tmp_path / "late.csv", NOW)
+    code = await code_for(letters_app, LATE["case_ref"], NOW)
+    async with telegram_bot(settings, letters_app) as (api, application):
+        chat = TelegramChat(api, application, PARENT_CHAT_ID)
+        await chat.send(f"/mycase {code}")
+        calls = await chat.send("01/02/2014")
+        buttons = [b for c in calls for row in c.keyboard for b in row]
+        write = [b for b in buttons if b["text"] == "✉️ Write to the council"]
+        assert len(write) == 1
+        await chat.press_data(write[0]["callback_data"])
+        documents = api.called("sendDocument")
+        names = [next(iter(c.files.values()))[0] for c in documents]
+        assert names == ["letter-LATE1-final-plan-late.pdf", "letter-LATE1-final-plan-late.txt"]
+        texts = " ".join(c.text or "" for c in api.called("sendMessage"))
+        assert "Regulation 13(2)" in texts and "If nothing happens" in texts

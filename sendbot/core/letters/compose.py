@@ -111,12 +111,12 @@ def compose(
     """The whole letter: the parent's and the council's details, the body, the sign-off."""
     values = values_for(deadline, case, name, kb, texts, today)
     subject, body, next_steps = template.render(values)
+    team, council = values["team_name"], values["council_name"]
     top = _plain(
         texts,
         "letters.frame_top",
         today=values["today"],
-        team=values["team_name"],
-        council=values["council_name"],
+        to=team if council in team else f"{team}, {council}",
     )
     lines = [top]
     if values["team_address"]:
