@@ -134,11 +134,8 @@ def send_letter(turn: Turn, case: Case, key: str) -> None:
 def send_file(turn: Turn, case: Case, key: str, kind: str) -> None:
     """One file of the letter again (the web chat downloads it this way)."""
     letter = _letter(turn, case, key)
-    wanted = (
-        next((f for f in _files(turn, letter) if f[0].endswith(f".{kind}")), None)
-        if letter
-        else None
-    )
+    files = _files(turn, letter) if letter is not None else []
+    wanted = next((f for f in files if f[0].endswith(f".{kind}")), None)
     if letter is None or wanted is None:
         turn.reply(turn.t("letters.none"), meta=_ephemeral())
         return
