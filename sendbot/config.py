@@ -173,6 +173,27 @@ class Settings(BaseSettings):
     web_history_kept: int = Field(
         default=100, ge=10, description="Web chat: messages kept in a session's visible history."
     )
+    # GOV.UK Notify (issue 22): link codes and case alerts by e-mail or text message.
+    notify_api_key: SecretStr | None = Field(
+        default=None, description="GOV.UK Notify API key (a team or live key)."
+    )
+    notify_base_url: str = Field(
+        default="https://api.notifications.service.gov.uk",
+        description="GOV.UK Notify API root (a local fake in tests).",
+    )
+    notify_email_code_template: str | None = Field(
+        default=None,
+        description="Notify e-mail template id for a link code ((code), (expires), (council)).",
+    )
+    notify_sms_code_template: str | None = Field(
+        default=None, description="Notify text message template id for a link code."
+    )
+    notify_email_alert_template: str | None = Field(
+        default=None, description="Notify e-mail template id for a case alert ((message))."
+    )
+    notify_sms_alert_template: str | None = Field(
+        default=None, description="Notify text message template id for a case alert."
+    )
 
     whatsapp_token: SecretStr | None = Field(
         default=None,

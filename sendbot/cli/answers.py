@@ -163,6 +163,7 @@ def kb() -> None:
 @click.pass_context
 def kb_check(ctx: click.Context, today: Any) -> None:
     """Validate every entry and pack; exit 1 on any error."""
+    from sendbot.core.cases.column_map import check_import_maps
     from sendbot.core.cases.timefmt import london_today
     from sendbot.kb.check import check_knowledge, format_table
 
@@ -170,6 +171,7 @@ def kb_check(ctx: click.Context, today: Any) -> None:
     report = check_knowledge(
         settings.knowledge_dir, today.date() if today else london_today(clock_from(ctx)())
     )
+    check_import_maps(settings.knowledge_dir, report)  # the cases' own format, checked in core
     click.echo(format_table(report))
     if report.errors:
         raise SystemExit(1)

@@ -104,6 +104,47 @@ def bench_cases(
         click.echo(format_table(results))
 
 
+@bench.command("sen2")
+@click.option("--rows", default=100_000, show_default=True, help="Rows in the import.")
+@click.option(
+    "--map",
+    "map_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The column map (default: the fernshire pack's import-map.yaml).",
+)
+@click.option(
+    "--postgres-url",
+    default=DEFAULT_POSTGRES,
+    show_default=True,
+    help="PostgreSQL server to measure too, in a scratch schema (skipped if unreachable).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON lines instead of a table.")
+@click.pass_context
+def bench_sen2(
+    ctx: click.Context, rows: int, map_file: Path | None, postgres_url: str, as_json: bool
+) -> None:
+    """Import N rows of a SEN2-shaped extract through a column map; the figures after."""
+    from sendbot.bench.sen2 import format_table, run
+    from sendbot.cli.context import clock_from
+    from sendbot.core.cases.column_map import IMPORT_MAP, load_map
+    from sendbot.core.keyring import Keyring
+    from sendbot.kb.texts import Texts
+
+    settings = settings_from(ctx)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    keyring = Keyring([secrets.token_urlsafe(32)])  # the bench's own scratch databases
+    texts = Texts.load(settings.knowledge_dir / "messages.yaml")
+    path = map_file or settings.knowledge_dir / "local" / "fernshire" / IMPORT_MAP
+    results = run(
+        keyring, texts, load_map(path), clock_from(ctx)(), rows=rows, postgres_url=postgres_url
+    )
+    if as_json:
+        for row in results:
+            click.echo(json.dumps(row))
+    else:
+        click.echo(format_table(results))
+
+
 @bench.command("e2e")
 @click.option("--updates", default=2_000, show_default=True, help="Updates in the closed loop.")
 @click.option("--chats", default=200, show_default=True, help="Simulated parents.")

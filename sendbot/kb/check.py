@@ -14,6 +14,7 @@ import textstat
 import yaml
 
 from sendbot.kb.body import FIRST_MESSAGE_WORDS, NEXT_STEPS_HEADING
+from sendbot.kb.letters import LETTERS_DIR, PLACEHOLDERS, letter_files, parse_letter
 from sendbot.kb.loader import (
     Entry,
     KnowledgeError,
@@ -252,7 +253,53 @@ def check_knowledge(root: Path, today: dt.date) -> Report:
     except (OSError, ValueError, yaml.YAMLError) as error:
         report.add("error", "messages.yaml", str(error))
     _check_matching_data(root, report)
+    _check_letters(root, report, today, superseded)
     return report
+
+
+def _check_letters(
+    root: Path, report: Report, today: dt.date, superseded: SupersededList | None
+) -> None:
+    """Letter templates: their fields, placeholders, sources and reviewed dates."""
+    owners: dict[str, str] = {}
+    sample = {name: f"<{name}>" for name in PLACEHOLDERS}
+    for path in letter_files(root / LETTERS_DIR):
+        where = f"{LETTERS_DIR}/{path.stem}"
+        try:
+            letter = parse_letter(path)
+            letter.render(sample)
+        except KnowledgeError as error:
+            report.add("error", where, str(error))
+            continue
+        except Exception as error:  # a template that fails when filled
+            report.add("error", where, f"template fails when filled: {error}")
+            continue
+        before = len(report.findings)
+        for key in letter.deadlines:
+            if key in owners:
+                report.add("error", where, f"deadline {key!r} already has a letter: {owners[key]}")
+            owners[key] = letter.id
+        if letter.reviewed > today:
+            report.add("error", where, f"reviewed date {letter.reviewed} is in the future")
+        elif today > add_months(letter.reviewed, letter.review_months):
+            report.add("warning", where, f"last reviewed {letter.reviewed}: due for review")
+        for source in letter.sources:
+            old = superseded.cited_by(source) if superseded else None
+            if old:
+                report.add("error", where, f"source {source.title!r} cites superseded guidance")
+        levels = {f.level for f in report.findings[before:]}
+        status = "error" if "error" in levels else "warning" if levels else "ok"
+        report.rows.append(
+            Row(
+                letter.id,
+                LETTERS_DIR,
+                0,
+                len(letter.sources),
+                letter.reviewed.isoformat(),
+                0.0,
+                status=status,
+            )
+        )
 
 
 def _load_superseded(root: Path, report: Report) -> SupersededList | None:

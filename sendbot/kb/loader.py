@@ -127,6 +127,7 @@ class Contact(BaseModel):
     url: str | None = None
     phone: str | None = None
     email: str | None = None
+    address: str | None = None  # a postal address, only where the source publishes one
     notes: str | None = None
     source: Source | None = None
 
@@ -151,6 +152,17 @@ class Complaints(BaseModel):
     childrens_social_care: list[ComplaintStage] = Field(default_factory=list)
 
 
+class OfficialFigure(BaseModel):
+    """A published figure about the council, exactly as its source gives it, with the date."""
+
+    model_config = ConfigDict(extra="forbid")
+    value: str = Field(min_length=1)  # as published: "17% (118 of 684)"
+    measure: str = Field(min_length=10)  # what it counts, in words
+    period: str = Field(min_length=4)  # the period it covers
+    published: str = Field(min_length=4)  # when and by whom it was published
+    source: Source
+
+
 class CouncilPack(BaseModel):
     """A council's facts from knowledge/local/<council>/council.yaml."""
 
@@ -162,6 +174,8 @@ class CouncilPack(BaseModel):
     contacts: dict[str, Contact | None] = Field(default_factory=dict)
     complaints: Complaints = Field(default_factory=Complaints)
     safeguarding_message: str | None = None
+    # The latest official figure for plans issued within 20 weeks, shown beside the bot's own.
+    timeliness: OfficialFigure | None = None
 
 
 @dataclass
