@@ -5,7 +5,15 @@ from __future__ import annotations
 import aiohttp_jinja2
 from aiohttp import web
 
-from sendbot.adapters.web.console import account, audit_log, inbox, signin, ticket
+from sendbot.adapters.web.console import (
+    account,
+    audit_log,
+    cases,
+    inbox,
+    reports,
+    signin,
+    ticket,
+)
 from sendbot.adapters.web.console.guard import APP, PREFIX, console_middleware
 from sendbot.app import App
 from sendbot.core.cases.timefmt import long_time
@@ -27,6 +35,10 @@ def register(web_app: web.Application, app: App) -> None:
     routes.add_post(PREFIX + "/setup/{token}", signin.setup)
     routes.add_get(PREFIX + "/account", account.page)
     routes.add_get(PREFIX + "/audit", audit_log.page)
+    routes.add_get(PREFIX + "/cases", cases.page)
+    routes.add_get(PREFIX + "/reports", reports.page)
+    routes.add_get(PREFIX + "/reports.csv", reports.csv_file)
+    routes.add_get(PREFIX + "/gaps", reports.gaps)
     routes.add_get(PREFIX + "/tickets/{reference}", ticket.page)
     for action in ("claim", "reply", "attach", "note", "close", "reopen", "assign"):
         routes.add_post(PREFIX + "/tickets/{reference}/" + action, getattr(ticket, action))
