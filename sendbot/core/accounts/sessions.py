@@ -19,6 +19,8 @@ from sendbot.core.services import Services
 from sendbot.storage.models import ConsoleAccount, ConsoleSession, Officer
 from sendbot.storage.unit_of_work import UnitOfWork
 
+TOUCH_EVERY = timedelta(minutes=1)
+
 
 @dataclass(frozen=True)
 class SignedIn:
@@ -109,7 +111,8 @@ async def current(uow: UnitOfWork, services: Services, token: str) -> SignedIn |
         reason = "removed" if not officer.active else ("idle" if idle else "age")
         await _audit(uow, services, officer, "console.session_expired", now, reason=reason)
         return None
-    session.last_seen_at = now
+    if now - session.last_seen_at >= TOUCH_EVERY:  # one write a minute, not one a request
+        session.last_seen_at = now
     return SignedIn(session, account, officer)
 
 

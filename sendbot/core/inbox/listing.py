@@ -20,6 +20,10 @@ from sendbot.storage.unit_of_work import UnitOfWork
 PAGE_SIZE = 50
 KINDS = ("question", "complaint", "offer", "urgent")
 OPEN = ("open", "claimed")
+COLUMNS = (
+    Ticket.id, Ticket.reference, Ticket.kind, Ticket.status, Ticket.created_at, Ticket.due_at,
+    Ticket.officer_id,
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -57,22 +61,24 @@ class Listing:
     pages: int
 
 
-def _last_author() -> ColumnElement[str | None]:
-    """The author of a ticket's newest message (a correlated subquery)."""
-    return (
-        select(TicketMessage.author)
-        .where(TicketMessage.ticket_id == Ticket.id)
-        .order_by(TicketMessage.id.desc())
-        .limit(1)
-        .correlate(Ticket)
-        .scalar_subquery()
+def _waiting() -> ColumnElement[bool]:
+    """Tickets whose newest message is an officer's: one uncorrelated subquery, run once."""
+    newest = select(func.max(TicketMessage.id)).group_by(TicketMessage.ticket_id)
+    officer_last = select(TicketMessage.ticket_id).where(
+        TicketMessage.id.in_(newest), TicketMessage.author == "officer"
     )
+    return Ticket.id.in_(officer_last)
 
 
 def _conditions(
-    officer: Officer, filters: Filters, now: datetime, last: ColumnElement[str | None]
+    officer: Officer, filters: Filters, now: datetime, counting: bool = False
 ) -> list[ColumnElement[bool]]:
-    """The WHERE clauses for who is asking and what they filtered."""
+    """The WHERE clauses for who is asking and what they filtered.
+
+    Open is written two ways with one meaning: `status IN (open, claimed)` lets a count
+    read only the (status, due_at) index; `status != closed` lets a page be read in the
+    due-date index's order, stopping after one page.
+    """
     where: list[ColumnElement[bool]] = []
     if officer.role != "lead":
         where.append(or_(Ticket.officer_id.is_(None), Ticket.officer_id == officer.id))
@@ -85,12 +91,12 @@ def _conditions(
     if filters.reference:
         reference = read_reference(filters.reference) or filters.reference.strip().upper()[:16]
         where.append(Ticket.reference == reference)
-    waiting = func.coalesce(last, "") == "officer"
+    waiting = _waiting()
     state = filters.state
     if state == "closed":
         where.append(Ticket.status == "closed")
         return where
-    where.append(Ticket.status.in_(OPEN))
+    where.append(Ticket.status.in_(OPEN) if counting else Ticket.status != "closed")
     if state == "paused":
         where.append(waiting)
     elif state in ("overdue", "due_today", "on_time"):
@@ -105,10 +111,24 @@ def _conditions(
     return where
 
 
+async def _last_authors(uow: UnitOfWork, ticket_ids: list[int]) -> dict[int, str]:
+    """Who wrote each ticket's newest message (for one page of tickets)."""
+    if not ticket_ids:
+        return {}
+    newest = (
+        select(func.max(TicketMessage.id))
+        .where(TicketMessage.ticket_id.in_(ticket_ids))
+        .group_by(TicketMessage.ticket_id)
+    )
+    query = select(TicketMessage.ticket_id, TicketMessage.author).where(
+        TicketMessage.id.in_(newest)
+    )
+    return {int(t): str(a) for t, a in (await uow.session.execute(query)).all()}
+
+
 async def inbox(uow: UnitOfWork, officer: Officer, filters: Filters, now: datetime) -> Listing:
     """One page of the tickets this officer may see, soonest due first."""
-    last = _last_author()
-    where = _conditions(officer, filters, now, last)
+    where = _conditions(officer, filters, now)
     total = int(
         (
             await uow.session.execute(select(func.count()).select_from(Ticket).where(*where))
@@ -116,23 +136,25 @@ async def inbox(uow: UnitOfWork, officer: Officer, filters: Filters, now: dateti
     )
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(max(filters.page, 1), pages)
-    query = (
-        select(Ticket, last.label("last_author"))
+    page_of = (
+        select(*COLUMNS)
         .where(*where)
         .order_by(Ticket.due_at, Ticket.id)
         .offset((page - 1) * PAGE_SIZE)
         .limit(PAGE_SIZE)
     )
+    tickets = list((await uow.session.execute(page_of)).all())
+    authors = await _last_authors(uow, [t.id for t in tickets])
     rows = [
         Row(
-            reference=row[0].reference,
-            kind=row[0].kind,
-            status=row[0].status,
-            created_at=row[0].created_at,
-            due_at=row[0].due_at,
-            officer_id=row[0].officer_id,
-            state=sla.state(row[0].status, row[0].due_at, row[1], now),
+            reference=t.reference,
+            kind=t.kind,
+            status=t.status,
+            created_at=t.created_at,
+            due_at=t.due_at,
+            officer_id=t.officer_id,
+            state=sla.state(t.status, t.due_at, authors.get(t.id), now),
         )
-        for row in (await uow.session.execute(query)).all()
+        for t in tickets
     ]
     return Listing(rows=rows, total=total, page=page, pages=pages)

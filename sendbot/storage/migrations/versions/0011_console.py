@@ -1,4 +1,5 @@
-"""Officers' web console: sign-in accounts, sessions and internal notes on tickets.
+"""Officers' web console: sign-in accounts, sessions, internal notes on tickets, and
+the inbox's index of tickets by due date.
 
 Revision ID: 0011_console
 Revises: 0009_web
@@ -86,9 +87,11 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_ticket_notes")),
     )
     op.create_index(op.f("ix_ticket_notes_ticket_id"), "ticket_notes", ["ticket_id"])
+    op.create_index("ix_tickets_due_id", "tickets", ["due_at", "id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_tickets_due_id", table_name="tickets")
     op.drop_index(op.f("ix_ticket_notes_ticket_id"), table_name="ticket_notes")
     op.drop_table("ticket_notes")
     op.drop_index(op.f("ix_console_sessions_account_id"), table_name="console_sessions")
