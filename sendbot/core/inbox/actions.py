@@ -1,51 +1,30 @@
-"""What an officer does to a ticket from the console, on the escalation domain's rules.
+"""What only the console adds to a ticket: internal notes, and reopening a closed ticket.
 
-Replies, attachments and closing use the escalation module (each reaches the parent on
-their own channel through the outbox); claims and assignments made in the console are
-recorded without a private chat message, since the console shows the ticket itself.
-Notes are for officers only: kept encrypted in ticket_notes, never sent to the parent.
+Claim, reply, attach, close and assign are the escalation service's
+(`sendbot.core.escalation.service.officers`), called by the console as by the chat
+flows. Notes are for officers only: kept encrypted in ticket_notes, never sent to the
+parent, erased with the ticket's content.
 """
 
 from __future__ import annotations
 
 from sqlalchemy import select, update
 
-from sendbot.core.escalation import tickets as ticketing
 from sendbot.core.escalation.officers import record
+from sendbot.core.escalation.results import EmptyText
 from sendbot.core.services import Services
 from sendbot.storage.models import Officer, Ticket, TicketNote
 from sendbot.storage.unit_of_work import UnitOfWork
 
-CONSOLE = "console"
 NOTE_CHARS = 4000
-
-
-async def claim(uow: UnitOfWork, services: Services, ticket: Ticket, officer: Officer) -> bool:
-    """Take an unclaimed ticket; False if someone else took it first."""
-    if officer.channel != CONSOLE:
-        return await ticketing.claim(uow, services, ticket, officer)
-    if not await uow.tickets.claim(ticket.id, officer.id, services.clock()):
-        return False
-    await record(uow, services, officer, "ticket.claim", ticket.reference)
-    return True
-
-
-async def assign(
-    uow: UnitOfWork, services: Services, ticket: Ticket, lead: Officer, to: Officer
-) -> bool:
-    """A lead gives an open ticket to an officer (a chat officer also gets its text)."""
-    if to.channel != CONSOLE:
-        return await ticketing.reassign(uow, services, ticket, lead, to)
-    if not await uow.tickets.reassign(ticket.id, to.id, services.clock()):
-        return False
-    await record(uow, services, lead, "ticket.reassign", ticket.reference, to=to.id)
-    return True
 
 
 async def add_note(
     uow: UnitOfWork, services: Services, ticket: Ticket, officer: Officer, text: str
 ) -> TicketNote:
     """Keep an internal note on a ticket (encrypted; never sent to the parent)."""
+    if not text.strip():
+        raise EmptyText()
     note = TicketNote(
         ticket_id=ticket.id,
         officer_id=officer.id,

@@ -14,9 +14,10 @@ from datetime import datetime
 from sqlalchemy import select
 
 from sendbot.core.escalation import tickets as ticketing
+from sendbot.core.escalation.notices import Desk
 from sendbot.core.escalation.officers import internal_name, record
+from sendbot.core.escalation.service.officers import record_read
 from sendbot.core.inbox import actions, sla
-from sendbot.core.privacy.names import linked_child_names
 from sendbot.core.services import Services
 from sendbot.storage.models import Officer, Ticket, TicketMessage
 from sendbot.storage.unit_of_work import UnitOfWork
@@ -63,11 +64,7 @@ async def summary(uow: UnitOfWork, services: Services, ticket: Ticket) -> Ticket
     """The group summary's content: no parent, no case, a short redacted excerpt."""
     officers = {o.id: o for o in await uow.tickets.officers(active_only=False)}
     holder = officers.get(ticket.officer_id) if ticket.officer_id else None
-    names = (
-        await linked_child_names(uow, services.keyring, ticket.parent_key)
-        if ticket.parent_key
-        else []
-    )
+    names = await ticketing.child_names(uow, services, ticket.parent_key)
     text = ticketing.open_text(services, ticket.body)
     now = services.clock()
     return TicketView(
@@ -79,8 +76,9 @@ async def summary(uow: UnitOfWork, services: Services, ticket: Ticket) -> Ticket
     )
 
 
-async def full(uow: UnitOfWork, services: Services, ticket: Ticket, reader: Officer) -> TicketView:
-    """Everything the holder or a lead may read; the read is audited."""
+async def full(uow: UnitOfWork, desk: Desk, ticket: Ticket, reader: Officer) -> TicketView:
+    """Everything the holder or a lead may read; the read is audited (as the service does)."""
+    services = desk.services
     view = await summary(uow, services, ticket)
     view.text = ticketing.open_text(services, ticket.body)
     if ticket.case_ref:
@@ -107,14 +105,12 @@ async def full(uow: UnitOfWork, services: Services, ticket: Ticket, reader: Offi
         who = internal_name(services, officers.get(note.officer_id or 0))
         items.append(Item(note.at, "note", who, ticketing.open_text(services, note.body)))
     view.items = sorted(items, key=lambda item: item.at)
-    await ticketing.record_read(uow, services, reader, ticket)
+    await record_read(uow, desk, reader, ticket)
     return view
 
 
-async def summary_read(
-    uow: UnitOfWork, services: Services, ticket: Ticket, reader: Officer
-) -> TicketView:
+async def summary_read(uow: UnitOfWork, desk: Desk, ticket: Ticket, reader: Officer) -> TicketView:
     """The summary, its view audited."""
-    view = await summary(uow, services, ticket)
-    await record(uow, services, reader, "ticket.summary_read", ticket.reference)
+    view = await summary(uow, desk.services, ticket)
+    await record(uow, desk.services, reader, "ticket.summary_read", ticket.reference)
     return view

@@ -9,6 +9,7 @@ from sendbot.storage.models.base import CLOCK_OPTION, Base, UTCDateTime, stamped
 from sendbot.storage.models.cases import Case, CaseEvent, CaseLink, LinkCode, LinkFailure
 from sendbot.storage.models.console import ConsoleAccount, ConsoleSession, TicketNote
 from sendbot.storage.models.conversation import Conversation
+from sendbot.storage.models.limits import RateCounter
 from sendbot.storage.models.outbox import OutboxMessage
 from sendbot.storage.models.scale import JobLease, ProcessedUpdate
 from sendbot.storage.models.security import KeyFingerprint, SecurityFailure
@@ -43,6 +44,7 @@ __all__ = [
     "OfficerInvite",
     "OutboxMessage",
     "ProcessedUpdate",
+    "RateCounter",
     "SecurityFailure",
     "Ticket",
     "TicketMessage",

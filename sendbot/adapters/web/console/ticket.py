@@ -2,26 +2,41 @@
 
 An officer opens a ticket they hold (a lead: any) in full; an unclaimed one shows its
 group summary and "Claim"; anything else is "not found", as an unknown reference is.
-Every action is a form POST that redirects back to the page (or says why not).
+Every action is a form POST to the escalation service (as the chat flows use) that
+redirects back to the page saying what happened, or why not.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 
 from aiohttp import web
 
 from sendbot.adapters.web.console.guard import PREFIX, app_of, requires, signed_in, uow_of
 from sendbot.adapters.web.console.inbox import KIND_LABELS
 from sendbot.adapters.web.console.pages import render
-from sendbot.core.escalation import tickets as ticketing
+from sendbot.core.escalation.notices import Desk
 from sendbot.core.escalation.officers import may_list, may_open
 from sendbot.core.escalation.references import read_reference
+from sendbot.core.escalation.results import (
+    AlreadyClaimed,
+    EmptyText,
+    EscalationError,
+    TextTooLong,
+    TicketClosed,
+    TicketNotFound,
+)
+from sendbot.core.escalation.service import officers as service
+from sendbot.core.flows.ticket_notices import chat_desk
 from sendbot.core.inbox import actions, sla, view
 from sendbot.core.inbox.canned import canned_replies
-from sendbot.storage.models import Ticket
+from sendbot.storage.models import Officer, Ticket
+from sendbot.storage.unit_of_work import UnitOfWork
 
 REPLY_CHARS = 4000
+Ref = str | None
+Form = Mapping[str, object]
+Act = Callable[[UnitOfWork, Desk, Officer, Ref, Form], Awaitable[None]]
 
 
 def _field(form: Mapping[str, object], name: str, limit: int = REPLY_CHARS) -> str:
@@ -48,11 +63,6 @@ def _not_found(request: web.Request) -> web.StreamResponse:
     return render(request, "console/refused.html", {"why": "missing"}, status=404)
 
 
-def _back(ticket: Ticket, done: str) -> web.HTTPSeeOther:
-    """Back to the ticket's page, saying what happened."""
-    return web.HTTPSeeOther(f"{PREFIX}/tickets/{ticket.reference}?done={done}")
-
-
 DONE = {
     "claimed": "You have claimed this ticket.",
     "replied": "Your reply is on its way to the parent.",
@@ -62,7 +72,10 @@ DONE = {
     "reopened": "The ticket is open again.",
     "assigned": "The ticket is assigned.",
     "taken": "Someone else claimed this ticket first.",
+    "closed_already": "The ticket is closed, so nothing was sent.",
     "empty": "Write something first.",
+    "too_long": f"That is too long: {REPLY_CHARS} characters at most.",
+    "invalid": "That choice is not available. Nothing was changed.",
 }
 
 
@@ -76,7 +89,7 @@ async def page(request: web.Request) -> web.StreamResponse:
         return _not_found(request)
     officer = signed_in(request).officer
     full = may_open(officer, ticket)
-    shown = await (view.full if full else view.summary_read)(uow, services, ticket, officer)
+    shown = await (view.full if full else view.summary_read)(uow, _desk(request), ticket, officer)
     canned = canned_replies(services.settings.knowledge_dir)
     chosen = next((c for c in canned if c.id == request.query.get("canned")), None)
     context = {
@@ -96,92 +109,104 @@ async def page(request: web.Request) -> web.StreamResponse:
     return render(request, "console/ticket.html", context)
 
 
+def _desk(request: web.Request) -> Desk:
+    """The escalation service's desk: people are told on their channels, as from chat."""
+    return chat_desk(app_of(request).services)
+
+
+async def _act(request: web.Request, done: str, act: Act) -> web.StreamResponse:
+    """Run one service action on the page's ticket; back to the page saying what happened."""
+    reference = read_reference(request.match_info["reference"])
+    form = await request.post()
+    try:
+        await act(uow_of(request), _desk(request), signed_in(request).officer, reference, form)
+    except TicketNotFound:
+        return _not_found(request)
+    except EscalationError as error:
+        raise _back_to(reference or "", REFUSED.get(type(error), "invalid")) from None
+    raise _back_to(reference or "", done)
+
+
+def _back_to(reference: str, done: str) -> web.HTTPSeeOther:
+    """Back to a ticket's page, saying what happened."""
+    return web.HTTPSeeOther(f"{PREFIX}/tickets/{reference}?done={done}")
+
+
+REFUSED: dict[type[EscalationError], str] = {
+    AlreadyClaimed: "taken",
+    TicketClosed: "closed_already",
+    EmptyText: "empty",
+    TextTooLong: "too_long",
+}
+
+
 @requires("officer")
 async def claim(request: web.Request) -> web.StreamResponse:
     """Claim an unclaimed ticket."""
-    ticket = await _ticket(request, full=False)
-    if ticket is None:
-        return _not_found(request)
-    done = await actions.claim(
-        uow_of(request), app_of(request).services, ticket, signed_in(request).officer
-    )
-    raise _back(ticket, "claimed" if done else "taken")
 
+    async def act(uow: UnitOfWork, desk: Desk, officer: Officer, ref: Ref, form: Form) -> None:
+        await service.claim(uow, desk, officer, ref)
 
-async def _held(request: web.Request) -> Ticket:
-    """The ticket of an action only its holder (or a lead) may take; else not found."""
-    ticket = await _ticket(request, full=True)
-    if ticket is None:
-        raise web.HTTPNotFound(text="Not found")
-    return ticket
+    return await _act(request, "claimed", act)
 
 
 @requires("officer")
 async def reply(request: web.Request) -> web.StreamResponse:
     """Send a reply to the parent, on their channel."""
-    ticket = await _held(request)
-    text = _field(await request.post(), "reply")
-    if not text:
-        raise _back(ticket, "empty")
-    services = app_of(request).services
-    await ticketing.officer_reply(
-        uow_of(request), services, ticket, signed_in(request).officer, text
-    )
-    raise _back(ticket, "replied")
+
+    async def act(uow: UnitOfWork, desk: Desk, officer: Officer, ref: Ref, form: Form) -> None:
+        await service.reply(uow, desk, officer, ref, _field(form, "reply", REPLY_CHARS + 1))
+
+    return await _act(request, "replied", act)
 
 
 @requires("officer")
 async def attach(request: web.Request) -> web.StreamResponse:
     """Send the parent a knowledge entry."""
-    ticket = await _held(request)
-    services = app_of(request).services
-    entry_id = _field(await request.post(), "entry", 80)
-    if services.kb.get(entry_id) is None:
-        raise _back(ticket, "empty")
-    officer = signed_in(request).officer
-    await ticketing.officer_reply(uow_of(request), services, ticket, officer, entry_id=entry_id)
-    raise _back(ticket, "attached")
+
+    async def act(uow: UnitOfWork, desk: Desk, officer: Officer, ref: Ref, form: Form) -> None:
+        await service.attach(uow, desk, officer, ref, _field(form, "entry", 80))
+
+    return await _act(request, "attached", act)
 
 
 @requires("officer")
 async def note(request: web.Request) -> web.StreamResponse:
-    """Keep an internal note."""
-    ticket = await _held(request)
-    text = _field(await request.post(), "note")
-    if not text:
-        raise _back(ticket, "empty")
-    services = app_of(request).services
-    await actions.add_note(uow_of(request), services, ticket, signed_in(request).officer, text)
-    raise _back(ticket, "noted")
+    """Keep an internal note (the holder or a lead)."""
+
+    async def act(uow: UnitOfWork, desk: Desk, officer: Officer, ref: Ref, form: Form) -> None:
+        ticket = await service.visible(uow, officer, ref)
+        await actions.add_note(uow, desk.services, ticket, officer, _field(form, "note"))
+
+    return await _act(request, "noted", act)
 
 
 @requires("officer")
 async def close(request: web.Request) -> web.StreamResponse:
     """Close the ticket; the parent is told and asked to rate."""
-    ticket = await _held(request)
-    services = app_of(request).services
-    await ticketing.close_by_officer(uow_of(request), services, ticket, signed_in(request).officer)
-    raise _back(ticket, "closed")
+
+    async def act(uow: UnitOfWork, desk: Desk, officer: Officer, ref: Ref, form: Form) -> None:
+        await service.close(uow, desk, officer, ref)
+
+    return await _act(request, "closed", act)
 
 
 @requires("officer")
 async def reopen(request: web.Request) -> web.StreamResponse:
     """Open a closed ticket again."""
-    ticket = await _held(request)
-    services = app_of(request).services
-    await actions.reopen(uow_of(request), services, ticket, signed_in(request).officer)
-    raise _back(ticket, "reopened")
+
+    async def act(uow: UnitOfWork, desk: Desk, officer: Officer, ref: Ref, form: Form) -> None:
+        ticket = await service.visible(uow, officer, ref)
+        await actions.reopen(uow, desk.services, ticket, officer)
+
+    return await _act(request, "reopened", act)
 
 
 @requires("lead")
 async def assign(request: web.Request) -> web.StreamResponse:
     """A lead assigns (or reassigns) the ticket to an officer."""
-    ticket = await _held(request)
-    uow = uow_of(request)
-    raw = _field(await request.post(), "officer", 12)
-    to = await uow.tickets.officer(int(raw)) if raw.isdigit() else None
-    if to is None or not to.active:
-        raise _back(ticket, "empty")
-    services = app_of(request).services
-    await actions.assign(uow, services, ticket, signed_in(request).officer, to)
-    raise _back(ticket, "assigned")
+
+    async def act(uow: UnitOfWork, desk: Desk, officer: Officer, ref: Ref, form: Form) -> None:
+        await service.reassign(uow, desk, officer, ref, _field(form, "officer", 12))
+
+    return await _act(request, "assigned", act)

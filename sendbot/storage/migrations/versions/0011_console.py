@@ -2,7 +2,7 @@
 the inbox's index of tickets by due date.
 
 Revision ID: 0011_console
-Revises: 0009_web
+Revises: 0015_rate_counters
 Create Date: 2026-12-03
 """
 from collections.abc import Sequence
@@ -13,7 +13,7 @@ from alembic import op
 import sendbot.storage.models.base
 
 revision: str = "0011_console"
-down_revision: str | None = "0009_web"
+down_revision: str | None = "0015_rate_counters"  # was 0009_web; main added 0015 since
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
