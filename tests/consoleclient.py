@@ -76,7 +76,9 @@ async def console_client(app: App) -> AsyncIterator[ConsoleClient]:
 async def new_account(app: App, email: str, role: str = "officer") -> str:
     """Make an account; its set-up link's path."""
     async with app.database.unit_of_work() as uow:
-        link = await add_account(uow, app.services, email, role, actor="cli:test")
+        link = await add_account(
+            uow, app.services.keyring, app.settings, app.services.clock(), email, role, "cli:test"
+        )
     return link.url.split("127.0.0.1:8080", 1)[1]
 
 

@@ -86,7 +86,15 @@ def set_up_and_sign_in(servers: Servers, page: Any, email: str, role: str = "off
 
     async def link() -> str:
         async with app.database.unit_of_work() as uow:
-            made = await add_account(uow, app.services, email, role, actor="cli:test")
+            made = await add_account(
+                uow,
+                app.services.keyring,
+                app.settings,
+                app.services.clock(),
+                email,
+                role,
+                "cli:test",
+            )
         return made.url
 
     page.goto(servers.call(link()))

@@ -100,7 +100,9 @@ async def _accounts(app: App) -> dict[str, tuple[str, str]]:
     for role in ("lead", "officer"):
         email = f"{role}@bench.example"
         async with app.database.unit_of_work() as uow:
-            link = await add_account(uow, app.services, email, role, actor="bench")
+            link = await add_account(
+                uow, app.services.keyring, app.settings, app.services.clock(), email, role, "bench"
+            )
             account = await pending_setup(uow, app.services, link.url.rsplit("/", 1)[1])
             assert account is not None
             secret = setup_secret(app.services, account)

@@ -13,6 +13,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sendbot.config import Settings
 from sendbot.core import audit
 from sendbot.core.accounts import passwords, totp
 from sendbot.core.escalation.officers import ROLES
@@ -56,14 +57,19 @@ class SetupLink:
 
 
 async def add_account(
-    uow: UnitOfWork, services: Services, email: str, role: str, actor: str
+    uow: UnitOfWork,
+    keyring: Keyring,
+    settings: Settings,
+    now: datetime,
+    email: str,
+    role: str,
+    actor: str,
 ) -> SetupLink:
     """Make (or renew) an officer's console account; a fresh single-use set-up link."""
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}")
     if not valid_email(email):
         raise ValueError("that does not look like an e-mail address")
-    keyring, now = services.keyring, services.clock()
     key = email_key(keyring, email)
     account = await uow.console.account_by_email(key)
     if account is None:
@@ -95,7 +101,7 @@ async def add_account(
         action = "console.account_renew"
     token = secrets.token_urlsafe(32)
     account.setup_hash = setup_hash(keyring, token)
-    account.setup_expires_at = now + timedelta(hours=services.settings.console_setup_hours)
+    account.setup_expires_at = now + timedelta(hours=settings.console_setup_hours)
     await audit.append(
         uow.session,
         keyring,
@@ -106,7 +112,7 @@ async def add_account(
         at=now,
         detail={"role": role},
     )
-    url = services.settings.console_url.rstrip("/") + SETUP_PATH + token
+    url = settings.console_url.rstrip("/") + SETUP_PATH + token
     return SetupLink(officer.id, url, account.setup_expires_at)
 
 
