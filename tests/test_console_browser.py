@@ -195,7 +195,7 @@ def test_a_lead_reads_the_report_and_its_csv(browser: Any, servers: Servers) -> 
         page.get_by_role("link", name="Download this report as CSV").click()
     first = download.value.path().read_text(encoding="utf-8").splitlines()
     assert first[0].startswith("month,kind,received,met,missed,met_percent")
-    for name in ("Knowledge gaps", "Audit log"):
+    for name in ("Local Offer feedback", "Knowledge gaps", "Audit log"):
         page.get_by_role("link", name=name).click()
         page.get_by_role("heading", name=name).wait_for()
         accessible(page)

@@ -94,3 +94,23 @@ async def test_case_lookup_shows_the_clock_and_is_audited(
         rows = (await uow.session.execute(select(AuditRecord))).scalars()
         reads = [(r.action, r.subject_id) for r in rows if r.subject_type == "case"]
     assert ("case.read", "TS0001") in reads and ("case.lookup_missed", "NOPE") in reads
+
+
+async def test_a_lead_records_what_we_did_about_local_offer_feedback(
+    console_app: App, frozen_clock: FrozenClock
+) -> None:
+    await escalate(
+        Person(console_app, "501"), kind="offer", text="The Local Offer is hard to read."
+    )
+    async with signed_in_officer(console_app, frozen_clock, LEAD, "lead") as lead:
+        page = await lead.get("/officers/feedback")
+        assert "The Local Offer is hard to read." in page
+        reference = page.split('<section class="feedback" aria-labelledby="')[1].split('"')[0]
+        saved = await lead.post(
+            f"/officers/feedback/{reference}", {"did": "We rewrote it in plain English."}
+        )
+        assert saved.status == 303
+        again = await lead.get("/officers/feedback")
+        assert "We rewrote it in plain English." in again and f"about {reference}" in again
+    async with signed_in_officer(console_app, frozen_clock, "o@testshire.gov.uk") as officer:
+        await officer.get("/officers/feedback", status=403)

@@ -9,6 +9,7 @@ from sendbot.adapters.web.console import (
     account,
     audit_log,
     cases,
+    feedback,
     inbox,
     reports,
     signin,
@@ -39,6 +40,8 @@ def register(web_app: web.Application, app: App) -> None:
     routes.add_get(PREFIX + "/reports", reports.page)
     routes.add_get(PREFIX + "/reports.csv", reports.csv_file)
     routes.add_get(PREFIX + "/gaps", reports.gaps)
+    routes.add_get(PREFIX + "/feedback", feedback.page)
+    routes.add_post(PREFIX + "/feedback/{reference}", feedback.respond)
     routes.add_get(PREFIX + "/tickets/{reference}", ticket.page)
     for action in ("claim", "reply", "attach", "note", "close", "reopen", "assign"):
         routes.add_post(PREFIX + "/tickets/{reference}/" + action, getattr(ticket, action))
