@@ -137,3 +137,25 @@ async def test_tickets_in_the_inbox_are_soonest_due_first(
     async with signed_in_officer(console_app, frozen_clock, EMAIL) as client:
         page = await client.get("/officers")
         assert page.index(later) < page.index(urgent)
+
+
+async def test_a_parents_erasure_erases_the_notes_on_their_tickets(
+    console_app: App, frozen_clock: FrozenClock
+) -> None:
+    from sendbot.storage.models import TicketNote
+
+    parent = Person(console_app, "501")
+    reference, _ = await escalate(parent)
+    async with signed_in_officer(console_app, frozen_clock, EMAIL) as client:
+        await client.get("/officers")
+        await client.post(f"/officers/tickets/{reference}/claim", {})
+        await client.post(f"/officers/tickets/{reference}/note", {"note": "Private note."})
+    async with console_app.database.unit_of_work() as uow:
+        ticket = (
+            await uow.session.execute(select(Ticket).where(Ticket.reference == reference))
+        ).scalar_one()
+        assert ticket.parent_key is not None
+        await uow.tickets.strip_parent_content(ticket.parent_key, frozen_clock())
+    async with console_app.database.unit_of_work() as uow:
+        bodies = list((await uow.session.execute(select(TicketNote.body))).scalars())
+    assert bodies == [None]
