@@ -20,6 +20,7 @@ from sendbot.storage.models import (
     AuditRecord,
     OfferFeedback,
     Officer,
+    OfficerChannel,
     OfficerInvite,
     OutboxMessage,
     Ticket,
@@ -122,13 +123,22 @@ class TicketRepository:
         return (await self.session.execute(query)).scalar_one()
 
     async def officer_by_key(self, officer_key: str) -> Officer | None:
-        """An active officer by the keyed hash of their id."""
-        query = select(Officer).where(Officer.officer_key == officer_key, Officer.active.is_(True))
+        """An active officer by the keyed hash of their id on one of their channels."""
+        query = (
+            select(Officer)
+            .join(OfficerChannel, OfficerChannel.officer_id == Officer.id)
+            .where(OfficerChannel.officer_key == officer_key, Officer.active.is_(True))
+        )
         return (await self.session.execute(query)).scalar_one_or_none()
 
     async def any_officer_by_key(self, officer_key: str) -> Officer | None:
         """An officer by key, active or not."""
-        query = select(Officer).where(Officer.officer_key == officer_key)
+        found = await self.channel_by_key(officer_key)
+        return await self.officer(found.officer_id) if found is not None else None
+
+    async def channel_by_key(self, officer_key: str) -> OfficerChannel | None:
+        """One officer channel by its keyed hash."""
+        query = select(OfficerChannel).where(OfficerChannel.officer_key == officer_key)
         return (await self.session.execute(query)).scalar_one_or_none()
 
     async def officer(self, officer_id: int) -> Officer | None:

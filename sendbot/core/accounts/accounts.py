@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from sendbot.config import Settings
 from sendbot.core import audit
 from sendbot.core.accounts import passwords, totp
-from sendbot.core.escalation.officers import ROLES
+from sendbot.core.escalation.officers import ROLES, officer_key
 from sendbot.core.keyring import Keyring
 from sendbot.core.services import Services
 from sendbot.storage.models import ConsoleAccount, Officer
@@ -75,9 +75,9 @@ async def add_account(
     if account is None:
         officer = await uow.tickets.add_officer(
             Officer(
-                officer_key=keyring.digest("officer", f"{CHANNEL}:{key}"),
+                officer_key=officer_key(keyring, CHANNEL, key),
                 channel=CHANNEL,
-                chat_ref=keyring.encrypt(key),
+                chat_ref=None,  # a console account is a channel with no chat
                 role=role,
                 active=True,
                 created_at=now,

@@ -14,8 +14,6 @@ from sendbot.storage.models import Officer, Ticket
 from sendbot.storage.ticket_repository import ticket_outbox_prefix
 from sendbot.storage.unit_of_work import UnitOfWork
 
-NO_CHAT = "console"  # an officer who joined by a console account (core/accounts) has no chat
-
 
 async def to_parent(
     uow: UnitOfWork, services: Services, ticket: Ticket, message: Outbound, key: str
@@ -44,21 +42,36 @@ async def to_officer(
     message: Outbound,
     key: str,
 ) -> str | None:
-    """Queue a message to an officer's private chat; its outbox key (None: no chat)."""
-    if officer.channel == NO_CHAT:
-        return None
+    """Queue a message to each of an officer's private chats; the first one's key, if any."""
     prefix = ticket_outbox_prefix(ticket_id) if ticket_id is not None else "officer:"
     dedupe = f"{prefix}{key}:o{officer.id}"
-    await enqueue(
-        uow,
-        dedupe_key=dedupe,
-        channel=officer.channel,
-        chat_ref=officer.chat_ref,
-        message=message,
-        kind="ticket-officer",
-        keyring=services.keyring,
-    )
-    return dedupe
+    first, _ = await to_person(uow, services, officer, message, dedupe, "ticket-officer")
+    return first
+
+
+async def to_person(
+    uow: UnitOfWork, services: Services, officer: Officer, message: Outbound, dedupe: str, kind: str
+) -> tuple[str | None, int]:
+    """Queue a message to every chat an officer is reached on, once each.
+
+    Returns the first chat's outbox key (None if they have no chat) and how many of the
+    messages were new (a dedupe key seen before queues nothing again).
+    """
+    first: str | None = None
+    queued = 0
+    for chat in officer.chats:
+        chat_key = dedupe if first is None else f"{dedupe}:c{chat.id}"
+        queued += await enqueue(
+            uow,
+            dedupe_key=chat_key,
+            channel=chat.channel,
+            chat_ref=chat.chat_ref or "",
+            message=message,
+            kind=kind,
+            keyring=services.keyring,
+        )
+        first = first or chat_key
+    return first, queued
 
 
 async def to_group(

@@ -1,4 +1,4 @@
-"""Officers: invites, joining, who is asking, what each role may see, how parents see them."""
+"""Officers (people reached through channels): invites, joining, roles, how they are shown."""
 
 from __future__ import annotations
 
@@ -47,13 +47,15 @@ async def join(
     if invite is None:
         return None
     key = officer_key(keyring, inbound.channel, inbound.sender_id)
-    officer = await uow.tickets.any_officer_by_key(key)
-    if officer is None:
+    chat_ref = keyring.encrypt(inbound.chat_id)
+    channel = await uow.tickets.channel_by_key(key)
+    officer = await uow.tickets.officer(channel.officer_id) if channel is not None else None
+    if channel is None or officer is None:
         officer = await uow.tickets.add_officer(
             Officer(
                 officer_key=key,
                 channel=inbound.channel,
-                chat_ref=keyring.encrypt(inbound.chat_id),
+                chat_ref=chat_ref,
                 role=invite.role,
                 active=True,
                 created_at=now,
@@ -61,7 +63,7 @@ async def join(
         )
     else:
         officer.role, officer.active = invite.role, True
-        officer.chat_ref = keyring.encrypt(inbound.chat_id)
+        channel.chat_ref = chat_ref
     invite.officer_id = officer.id
     await audit.append(
         uow.session,

@@ -5,37 +5,38 @@ a linked case, k:f:TOKEN tick or untick "I'd like a reply" on Local Offer feedba
 k:s:TOKEN send, k:e:TOKEN change the text, k:x cancel, k:v:REF view a ticket,
 k:a:REF add a message, k:z:REF close, k:r:REF:N rate. TOKEN names one draft: a Send
 pressed twice finds the ticket that draft became and makes no second one. Every REF is
-looked up within this chat's own tickets only.
+looked up within this chat's own tickets only (sendbot/core/flows/my_tickets.py).
 """
 
 from __future__ import annotations
 
 from sendbot.core.dialogue import Router, Turn
-from sendbot.core.escalation.officers import shown_name
-from sendbot.core.escalation.references import find_reference, new_draft_token
-from sendbot.core.escalation.results import BadRating, EscalationError, Parent, TicketView
+from sendbot.core.escalation.references import new_draft_token
 from sendbot.core.escalation.service import parents
 from sendbot.core.escalation.tickets import KINDS, Draft, kind_name, open_text, when
 from sendbot.core.flows.common import menu_button, stale_button
-from sendbot.core.flows.ticket_notices import chat_desk, parent_buttons, rating_buttons
+from sendbot.core.flows.my_tickets import (
+    STATE_ADD,
+    add_entered,
+    add_press,
+    close_press,
+    parent_of,
+    rate_press,
+    view_ticket,
+)
+from sendbot.core.flows.ticket_notices import chat_desk, parent_buttons
 from sendbot.core.formatting import button_label, escape, markdown_to_html
 from sendbot.core.messages import Button
 
 STATE_TEXT = "contact_text"
 STATE_CONFIRM = "contact_confirm"
-STATE_ADD = "ticket_add"
 MAX_SHARED_CASES = 3
-
-
-def _parent(turn: Turn) -> Parent:
-    """The parent writing: this chat's channel identity, which scopes every ticket lookup."""
-    return Parent.of(turn.conversation)
 
 
 async def show_contact(turn: Turn) -> None:
     """Talk to someone: the parent's open requests, if any, and a way to start a new one."""
     turn.set_state("idle")
-    tickets = await parents.tickets(turn.uow, _parent(turn), open_only=True)
+    tickets = await parents.tickets(turn.uow, parent_of(turn), open_only=True)
     if not tickets:
         choose_kind(turn)
         return
@@ -138,7 +139,7 @@ async def consent_screen(turn: Turn, edit: bool = False) -> None:
     data = turn.data
     kind, token = str(data["kind"]), str(data["token"])
     text = open_text(turn.services, data.get("text"))
-    cases = await parents.shareable_cases(turn.uow, _parent(turn))
+    cases = await parents.shareable_cases(turn.uow, parent_of(turn))
     shared = next((c for c in cases if c.id == data.get("case")), None)
     lines = [turn.t("escalation.consent.head")]
     if kind == "offer":
@@ -204,7 +205,7 @@ async def _open_draft(turn: Turn, token: str) -> dict[str, object] | None:
 
 async def _already_sent(turn: Turn, token: str) -> bool:
     """Answer a Send or toggle for a draft that was submitted already; True if it was."""
-    ticket = await parents.submitted(turn.uow, _parent(turn), token)
+    ticket = await parents.submitted(turn.uow, parent_of(turn), token)
     if ticket is None:
         return False
     turn.say("escalation.parent.already_sent", [[menu_button(turn)]], reference=ticket.reference)
@@ -217,7 +218,7 @@ async def toggle_case(turn: Turn, token: str, case_text: str) -> None:
     if data is None:
         return
     case_id = int(case_text) if case_text.isdigit() else None
-    case = await parents.shareable_case(turn.uow, _parent(turn), case_id)
+    case = await parents.shareable_case(turn.uow, parent_of(turn), case_id)
     if case is not None:
         data["case"] = None if data.get("case") == case.id else case.id
         turn.set_state(STATE_CONFIRM, **data)
@@ -247,7 +248,7 @@ async def send_press(turn: Turn, token: str) -> None:
     text = services.keyring.decrypt(str(data["text"]))
     turn.set_state("idle")
     if kind == "offer" and not data.get("reply"):
-        feedback = await parents.submit_feedback(turn.uow, desk, _parent(turn), text)
+        feedback = await parents.submit_feedback(turn.uow, desk, parent_of(turn), text)
         turn.say(
             "escalation.parent.feedback_thanks", [[menu_button(turn)]], reference=feedback.reference
         )
@@ -260,7 +261,7 @@ async def send_press(turn: Turn, token: str) -> None:
         case_id=case_id if isinstance(case_id, int) else None,
         wants_reply=bool(data.get("reply")),
     )
-    ticket = (await parents.submit(turn.uow, desk, _parent(turn), draft)).ticket
+    ticket = (await parents.submit(turn.uow, desk, parent_of(turn), draft)).ticket
     turn.say(
         "escalation.parent.acknowledged",
         [*parent_buttons(services, ticket), [menu_button(turn)]],
@@ -284,132 +285,6 @@ async def cancel_press(turn: Turn) -> None:
     """Cancel the draft; nothing is sent."""
     turn.set_state("idle")
     turn.say("escalation.parent.cancelled", [[menu_button(turn)]])
-
-
-def thread_text(turn: Turn, view: TicketView) -> str:
-    """A ticket as its parent sees it: what they wrote and every reply."""
-    services, ticket = turn.services, view.ticket
-    lines = [
-        turn.t(
-            f"escalation.parent.view_head_{ticket.status}",
-            reference=ticket.reference,
-            kind=kind_name(services, ticket.kind),
-            sent=when(ticket.created_at),
-            due=when(ticket.due_at),
-        ),
-        turn.t("escalation.parent.you_wrote"),
-        escape(open_text(services, ticket.body)),
-    ]
-    for entry in view.entries:
-        message = entry.message
-        if message.author == "parent":
-            head = turn.t("escalation.parent.you")
-        else:
-            head = shown_name(services, entry.officer)
-        if message.entry_id:
-            found = services.kb.get(message.entry_id)
-            body = turn.t("escalation.parent.attached_short", title=found.title if found else "")
-        else:
-            body = escape(open_text(services, message.body))
-        lines.append(f"<b>{escape(head)}</b> ({escape(when(message.at))}):\n{body}")
-    return "\n\n".join(lines)
-
-
-async def view_ticket(turn: Turn, reference: str) -> None:
-    """Show one of this chat's tickets with what can be done next."""
-    try:
-        view = await parents.view(turn.uow, chat_desk(turn.services), _parent(turn), reference)
-    except EscalationError:
-        await stale_button(turn)
-        return
-    turn.set_state("idle")
-    turn.reply(thread_text(turn, view), _thread_buttons(turn, view))
-
-
-def _thread_buttons(turn: Turn, view: TicketView) -> list[list[Button]]:
-    """Under a parent's ticket: add or close it, or rate it; the entries officers attached."""
-    services, ticket = turn.services, view.ticket
-    buttons: list[list[Button]] = []
-    if ticket.status != "closed":
-        buttons.extend(list(row) for row in parent_buttons(services, ticket))
-    elif ticket.rating is None:
-        buttons.extend(list(row) for row in rating_buttons(services, ticket))
-    for entry in view.entries:
-        entry_id = entry.message.entry_id
-        found = services.kb.get(entry_id) if entry_id else None
-        if found is not None:
-            buttons.append([Button(button_label(found.title), f"e:{entry_id}")])
-    buttons.append([menu_button(turn)])
-    return buttons
-
-
-async def add_press(turn: Turn, reference: str) -> None:
-    """Add a message to an open ticket: ask for the text."""
-    try:
-        ticket = await parents.open_ticket(turn.uow, _parent(turn), reference)
-    except EscalationError:
-        await stale_button(turn)
-        return
-    turn.set_state(STATE_ADD, ref=ticket.reference)
-    turn.say(
-        "escalation.parent.ask_add",
-        [[Button(turn.t("escalation.parent.cancel_button"), "k:x")]],
-        reference=ticket.reference,
-    )
-
-
-async def add_entered(turn: Turn) -> None:
-    """The added message: keep it and pass it on to the officer holding the ticket."""
-    reference = turn.data.get("ref")
-    turn.set_state("idle")
-    if not await add_to(turn, reference):
-        await stale_button(turn)
-
-
-async def add_to(turn: Turn, reference: object) -> bool:
-    """Add the turn's text to one of this chat's open tickets and say so; False if none."""
-    desk = chat_desk(turn.services)
-    try:
-        ticket = await parents.open_ticket(turn.uow, _parent(turn), reference)
-    except EscalationError:
-        return False
-    await parents.add(turn.uow, desk, _parent(turn), ticket.reference, turn.text)
-    buttons = [*parent_buttons(turn.services, ticket), [menu_button(turn)]]
-    turn.say("escalation.parent.added", buttons, reference=ticket.reference)
-    return True
-
-
-async def close_press(turn: Turn, reference: str) -> None:
-    """The parent closes their ticket, and is asked to rate the help."""
-    try:
-        ticket = await parents.close(turn.uow, chat_desk(turn.services), _parent(turn), reference)
-    except EscalationError:
-        await stale_button(turn)
-        return
-    turn.set_state("idle")
-    if ticket.rating is not None:
-        turn.say("escalation.parent.closed", [[menu_button(turn)]], reference=ticket.reference)
-        return
-    turn.say(
-        "escalation.parent.closed_rate",
-        rating_buttons(turn.services, ticket),
-        reference=ticket.reference,
-    )
-
-
-async def rate_press(turn: Turn, reference: str, value: str) -> None:
-    """Keep the parent's rating of a closed ticket (once)."""
-    desk = chat_desk(turn.services)
-    try:
-        rated = await parents.rate(turn.uow, desk, _parent(turn), reference, value)
-    except BadRating:
-        await stale_button(turn)
-        return
-    turn.set_state("idle")
-    if rated:
-        turn.say("escalation.parent.rated", [[menu_button(turn)]])
-    else:
-        turn.say("escalation.parent.rated_already", [[menu_button(turn)]])
 
 
 async def contact_button(turn: Turn) -> None:
@@ -442,14 +317,6 @@ async def contact_button(turn: Turn) -> None:
         await rate_press(turn, arg, extra)
     else:
         await stale_button(turn)
-
-
-async def parent_reply_to(turn: Turn) -> bool:
-    """A parent replying to a message about their open ticket adds to it; True if handled."""
-    reference = find_reference(turn.inbound.reply_to)
-    if reference is None:
-        return False
-    return await add_to(turn, reference)
 
 
 async def contact_command(turn: Turn) -> None:

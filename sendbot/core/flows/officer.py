@@ -1,38 +1,40 @@
-"""The officers' side: join with a code, claim, read, reply, attach, close, list, reassign.
+"""The officers' side of tickets in chat: list, read, claim, reply, attach, close, reassign.
 
-Every officer command works only in a private chat with an active officer; anyone else,
-and any wrong code, gets exactly the answer to an unknown command. Only the Claim button
+Every officer command works only in a private chat with an active officer (officer_access);
+anyone else gets exactly the answer to an unknown command. Only the Claim button
 works in the officers' group. Button data: o:c:REF claim, o:v:REF view, o:z:REF close.
 Every read of a ticket's content and every action is written to the audit log.
 """
 
 from __future__ import annotations
 
-import functools
-import re
-from collections.abc import Awaitable, Callable
-
 from sendbot.core.dialogue import Handler, Router, Turn
-from sendbot.core.escalation.notices import Desk
-from sendbot.core.escalation.officers import holder_name, internal_name, join, officer_for
+from sendbot.core.escalation.officers import holder_name, internal_name
 from sendbot.core.escalation.references import find_reference, read_reference
 from sendbot.core.escalation.results import (
     AlreadyClaimed,
     EmptyText,
-    FeedbackNotFound,
     NoSuchEntry,
     NoSuchOfficer,
     TextTooLong,
     TicketClosed,
     TicketNotFound,
 )
-from sendbot.core.escalation.service import feedback, officers
+from sendbot.core.escalation.service import officers
 from sendbot.core.escalation.tickets import age, kind_name, when
-from sendbot.core.floods import invite_paused_until, record_invite_failure
-from sendbot.core.flows.contact import parent_reply_to
 from sendbot.core.flows.menu import unknown_command
+from sendbot.core.flows.my_tickets import parent_reply_to
+from sendbot.core.flows.officer_access import (
+    STATE_NAME,
+    desk_for,
+    name_entered,
+    officer_command,
+    officers_only,
+    sender_officer,
+    split_reference,
+)
+from sendbot.core.flows.officer_feedback import feedback_command, wedid_command
 from sendbot.core.flows.ticket_notices import (
-    chat_desk,
     claimed_summary,
     officer_buttons,
     officer_view,
@@ -40,97 +42,14 @@ from sendbot.core.flows.ticket_notices import (
 from sendbot.core.messages import Button, InboundKind
 from sendbot.storage.models import Officer
 
-STATE_NAME = "officer_name"
-NAME_PATTERN = re.compile(r"^[^\W\d_][^\W\d_' -]*(?:['’ -][^\W\d_]+)*$")
 LIST_LIMIT = 30
-FEEDBACK_LIMIT = 10
-
-OfficerHandler = Callable[[Turn, Officer], Awaitable[None]]
-
-
-async def _officer(turn: Turn, private: bool = True) -> Officer | None:
-    """The officer sending this, if they are one (and in a private chat when required)."""
-    if private and not turn.inbound.private:
-        return None
-    return await officer_for(turn.uow, turn.services.keyring, turn.inbound)
-
-
-def officers_only(lead: bool = False) -> Callable[[OfficerHandler], Handler]:
-    """Let only an active officer (or lead) in private run a command; others: unknown command."""
-
-    def decorate(handler: OfficerHandler) -> Handler:
-        @functools.wraps(handler)
-        async def guarded(turn: Turn) -> None:
-            officer = await _officer(turn)
-            if officer is None or (lead and officer.role != "lead"):
-                await unknown_command(turn)
-                return
-            await handler(turn, officer)
-
-        return guarded
-
-    return decorate
-
-
-def _desk(turn: Turn) -> Desk:
-    """The escalation desk for this turn: its services, and news told in chat."""
-    return chat_desk(turn.services)
-
-
-def _split(argument: str) -> tuple[str | None, str]:
-    """A reference and the rest of the text: 'T-ABC234 thanks' -> ('T-ABC234', 'thanks')."""
-    parts = argument.split(maxsplit=1)
-    if not parts:
-        return None, ""
-    return read_reference(parts[0]), parts[1].strip() if len(parts) > 1 else ""
-
-
-async def officer_command(turn: Turn) -> None:
-    """/officer CODE: join as an officer; any failure looks like an unknown command.
-
-    Wrong codes are counted per chat and from all chats, and audited; while a chat or
-    everyone is paused no code is even checked, so a flood uses nothing up.
-    """
-    services, now = turn.services, turn.services.clock()
-    chat_key = turn.conversation.chat_key
-    attempt = turn.inbound.private and bool(turn.inbound.argument)
-    if attempt and await invite_paused_until(turn.uow, services, chat_key, now) is not None:
-        await unknown_command(turn)
-        return
-    officer = await join(turn.uow, services.keyring, turn.inbound, turn.inbound.argument, now)
-    if officer is None:
-        if attempt:
-            await record_invite_failure(turn.uow, services, chat_key, now)
-        await unknown_command(turn)
-        return
-    role = turn.t(f"escalation.roles.{officer.role}")
-    turn.say("escalation.officer.welcome", role=role)
-    if turn.services.settings.officer_display == "first_name" and not officer.name:
-        turn.set_state(STATE_NAME)
-        turn.say("escalation.officer.ask_name")
-
-
-async def name_entered(turn: Turn) -> None:
-    """The first name an officer wants parents to see."""
-    officer = await _officer(turn)
-    turn.set_state("idle")
-    if officer is None:
-        await unknown_command(turn)
-        return
-    name = turn.text.strip()
-    if not NAME_PATTERN.match(name) or len(name) > 40:
-        turn.set_state(STATE_NAME)
-        turn.say("escalation.officer.bad_name")
-        return
-    officer.name = name
-    turn.say("escalation.officer.name_saved", name=name)
 
 
 @officers_only()
 async def tickets_command(turn: Turn, officer: Officer) -> None:
     """/tickets: open tickets by due date: unclaimed and your own (a lead: all)."""
     services = turn.services
-    found = await officers.queue(turn.uow, _desk(turn), officer)
+    found = await officers.queue(turn.uow, desk_for(turn), officer)
     if not found.tickets:
         turn.say("escalation.officer.no_tickets")
         return
@@ -184,14 +103,14 @@ async def tickets_command(turn: Turn, officer: Officer) -> None:
 @officers_only()
 async def ticket_command(turn: Turn, officer: Officer) -> None:
     """/ticket REF: the full ticket, for the officer holding it or a lead."""
-    reference, _ = _split(turn.inbound.argument)
+    reference, _ = split_reference(turn.inbound.argument)
     await _show(turn, officer, reference)
 
 
 async def _show(turn: Turn, officer: Officer, reference: str | None) -> None:
     """Reply with a ticket's full view, audited, or say it cannot be opened."""
     try:
-        view = await officers.view(turn.uow, _desk(turn), officer, reference)
+        view = await officers.view(turn.uow, desk_for(turn), officer, reference)
     except TicketNotFound:
         turn.say("escalation.officer.not_yours")
         return
@@ -205,14 +124,14 @@ async def _show(turn: Turn, officer: Officer, reference: str | None) -> None:
 @officers_only()
 async def claim_command(turn: Turn, officer: Officer) -> None:
     """/claim REF: take an unclaimed ticket."""
-    reference, _ = _split(turn.inbound.argument)
+    reference, _ = split_reference(turn.inbound.argument)
     await _claim(turn, officer, reference)
 
 
 async def _claim(turn: Turn, officer: Officer, reference: str | None) -> None:
     """Claim a ticket; the winner gets its full text privately, everyone hears who won."""
     try:
-        ticket = await officers.claim(turn.uow, _desk(turn), officer, reference)
+        ticket = await officers.claim(turn.uow, desk_for(turn), officer, reference)
     except TicketNotFound:
         turn.say("escalation.officer.not_yours")
         return
@@ -242,14 +161,14 @@ async def _claim(turn: Turn, officer: Officer, reference: str | None) -> None:
 @officers_only()
 async def reply_command(turn: Turn, officer: Officer) -> None:
     """/reply REF text: send a reply to the parent."""
-    reference, text = _split(turn.inbound.argument)
+    reference, text = split_reference(turn.inbound.argument)
     await _reply(turn, officer, reference, text)
 
 
 async def _reply(turn: Turn, officer: Officer, reference: str | None, text: str) -> None:
     """Keep and queue a reply to a ticket this officer holds."""
     try:
-        replied = await officers.reply(turn.uow, _desk(turn), officer, reference, text)
+        replied = await officers.reply(turn.uow, desk_for(turn), officer, reference, text)
     except TicketNotFound:
         turn.say("escalation.officer.not_yours")
         return
@@ -269,9 +188,11 @@ async def _reply(turn: Turn, officer: Officer, reference: str | None, text: str)
 @officers_only()
 async def attach_command(turn: Turn, officer: Officer) -> None:
     """/attach REF ENTRY-ID: send the parent a knowledge entry."""
-    reference, entry_id = _split(turn.inbound.argument)
+    reference, entry_id = split_reference(turn.inbound.argument)
     try:
-        replied, title = await officers.attach(turn.uow, _desk(turn), officer, reference, entry_id)
+        replied, title = await officers.attach(
+            turn.uow, desk_for(turn), officer, reference, entry_id
+        )
     except TicketNotFound:
         turn.say("escalation.officer.not_yours")
         return
@@ -290,14 +211,14 @@ async def attach_command(turn: Turn, officer: Officer) -> None:
 @officers_only()
 async def close_command(turn: Turn, officer: Officer) -> None:
     """/close REF: close a ticket; the parent is told and asked to rate the help."""
-    reference, _ = _split(turn.inbound.argument)
+    reference, _ = split_reference(turn.inbound.argument)
     await _close(turn, officer, reference)
 
 
 async def _close(turn: Turn, officer: Officer, reference: str | None) -> None:
     """Close a ticket this officer holds (or a lead may open), or say why not."""
     try:
-        ticket = await officers.close(turn.uow, _desk(turn), officer, reference)
+        ticket = await officers.close(turn.uow, desk_for(turn), officer, reference)
     except TicketNotFound:
         turn.say("escalation.officer.not_yours")
     except TicketClosed as closed:
@@ -309,9 +230,9 @@ async def _close(turn: Turn, officer: Officer, reference: str | None) -> None:
 @officers_only(lead=True)
 async def reassign_command(turn: Turn, officer: Officer) -> None:
     """/reassign REF OFFICER-NUMBER: a lead hands a ticket to another officer."""
-    reference, rest = _split(turn.inbound.argument)
+    reference, rest = split_reference(turn.inbound.argument)
     try:
-        moved = await officers.reassign(turn.uow, _desk(turn), officer, reference, rest)
+        moved = await officers.reassign(turn.uow, desk_for(turn), officer, reference, rest)
     except TicketNotFound:
         turn.say("escalation.officer.not_yours")
     except NoSuchOfficer as missing:
@@ -342,49 +263,12 @@ async def officers_command(turn: Turn, officer: Officer) -> None:
     turn.reply("\n".join(lines))
 
 
-@officers_only()
-async def feedback_command(turn: Turn, officer: Officer) -> None:
-    """/feedback: the latest Local Offer feedback (redacted), its own queue."""
-    services = turn.services
-    page = await feedback.latest(turn.uow, _desk(turn), officer, FEEDBACK_LIMIT)
-    if not page.items:
-        turn.say("escalation.officer.no_feedback")
-        return
-    lines = [turn.t("escalation.officer.feedback_head", count=page.total)]
-    for item, text in page.items:
-        lines.append(
-            turn.t(
-                "escalation.officer.feedback_line",
-                reference=item.reference,
-                at=when(item.received_at),
-                text=services.texts.get("escalation.erased") if text is None else text,
-                answered=turn.t("escalation.officer.feedback_answered") if item.response else "",
-            )
-        )
-    lines.append(turn.t("escalation.officer.feedback_how"))
-    turn.reply("\n\n".join(lines))
-
-
-@officers_only()
-async def wedid_command(turn: Turn, officer: Officer) -> None:
-    """/wedid F-REF text: record what the council did about a piece of feedback."""
-    parts = turn.inbound.argument.split(maxsplit=1)
-    reference = parts[0] if parts else ""
-    text = parts[1].strip() if len(parts) > 1 else ""
-    try:
-        item = await feedback.respond(turn.uow, _desk(turn), officer, reference, text)
-    except FeedbackNotFound:
-        turn.say("escalation.officer.wedid_usage")
-        return
-    turn.say("escalation.officer.wedid_saved", reference=item.reference)
-
-
 async def officer_button(turn: Turn) -> None:
     """o: buttons: Claim works in the group too; the rest only in private."""
     parts = turn.inbound.text.split(":")
     action = parts[1] if len(parts) > 1 else ""
     reference = read_reference(parts[2]) if len(parts) > 2 else None
-    officer = await _officer(turn, private=action != "c")
+    officer = await sender_officer(turn, private=action != "c")
     if officer is None:
         await unknown_command(turn)
         return
@@ -407,7 +291,7 @@ def reply_to_handler(fallback: Handler | None) -> Handler:
         if not turn.inbound.private:
             return  # chatter in the officers' group is not a parent's question
         if turn.inbound.reply_to:
-            officer = await _officer(turn)
+            officer = await sender_officer(turn)
             reference = find_reference(turn.inbound.reply_to)
             if officer is not None and reference is not None:
                 await _reply(turn, officer, reference, turn.text)

@@ -35,7 +35,7 @@ ENCRYPTED_COLUMNS: tuple[tuple[str, str, Kind], ...] = (
     ("outbox", "chat_ref", "token"),
     ("outbox", "html", "token"),
     ("outbox", "buttons", "json"),
-    ("officers", "chat_ref", "token"),
+    ("officer_channels", "chat_ref", "token"),
     ("tickets", "parent_ref", "token"),
     ("tickets", "body", "token"),
     ("tickets", "case_ref", "token"),

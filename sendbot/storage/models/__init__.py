@@ -16,6 +16,7 @@ from sendbot.storage.models.security import KeyFingerprint, SecurityFailure
 from sendbot.storage.models.tickets import (
     OfferFeedback,
     Officer,
+    OfficerChannel,
     OfficerInvite,
     Ticket,
     TicketMessage,
@@ -41,6 +42,7 @@ __all__ = [
     "LinkFailure",
     "OfferFeedback",
     "Officer",
+    "OfficerChannel",
     "OfficerInvite",
     "OutboxMessage",
     "ProcessedUpdate",

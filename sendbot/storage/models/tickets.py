@@ -1,5 +1,6 @@
 """Escalation: officers, their invites, tickets, ticket messages and Local Offer feedback.
 
+An officer is a person (`officers`) reached through channels (`officer_channels`).
 Every text a parent wrote is stored encrypted with the keyring (the columns hold Fernet
 tokens); parents are found by the keyed hash of their chat, never by its id.
 """
@@ -7,25 +8,70 @@ tokens); parents are found by the keyed hash of their chat, never by its id.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from sendbot.storage.models.base import Base, stamped_now
 
 
 class Officer(Base):
-    """A council officer who joined with an invite code; found by a keyed hash of their id."""
+    """A council officer: a person with a role, reached through one or more channels.
+
+    The person keeps one number for good (tickets, messages and the audit log name it);
+    how they are found and reached (a Telegram chat, a console account) are their
+    `channels`. `Officer(officer_key=..., channel=..., chat_ref=...)` makes an officer
+    with a first channel, as joining with an invite code does.
+    """
 
     __tablename__ = "officers"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    officer_key: Mapped[str] = mapped_column(String(64), unique=True)
-    channel: Mapped[str] = mapped_column(String(16))
-    chat_ref: Mapped[str] = mapped_column(Text)
     name: Mapped[str | None] = mapped_column(String(40), default=None)
     role: Mapped[str] = mapped_column(String(8), default="officer")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=stamped_now)
+    channels: Mapped[list[OfficerChannel]] = relationship(
+        lazy="selectin", order_by="OfficerChannel.id", cascade="all, delete-orphan"
+    )
+
+    def __init__(
+        self,
+        *,
+        officer_key: str | None = None,
+        channel: str | None = None,
+        chat_ref: str | None = None,
+        **values: Any,
+    ) -> None:
+        super().__init__(**values)
+        if officer_key is not None and channel is not None:
+            stamp = {"created_at": values["created_at"]} if "created_at" in values else {}
+            self.channels.append(
+                OfficerChannel(officer_key=officer_key, channel=channel, chat_ref=chat_ref, **stamp)
+            )
+
+    @property
+    def chats(self) -> list[OfficerChannel]:
+        """The channels a message can be delivered to (console accounts have no chat)."""
+        return [c for c in self.channels if c.chat_ref]
+
+
+class OfficerChannel(Base):
+    """One way an officer is found and reached: a keyed hash of their id on a channel.
+
+    `officer_key` is the keyed hash of "channel:their id" (never stored in the clear);
+    `chat_ref` the encrypted address of their private chat, if the channel is a chat.
+    """
+
+    __tablename__ = "officer_channels"
+    __table_args__ = (Index("ix_officer_channels_officer", "officer_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    officer_id: Mapped[int] = mapped_column(ForeignKey("officers.id", ondelete="CASCADE"))
+    channel: Mapped[str] = mapped_column(String(16))
+    officer_key: Mapped[str] = mapped_column(String(64), unique=True)
+    chat_ref: Mapped[str | None] = mapped_column(Text, default=None)
     created_at: Mapped[datetime] = mapped_column(default=stamped_now)
 
 

@@ -1,7 +1,7 @@
 """Rate limits shared by every process: the web chat's counters in the database.
 
 Revision ID: 0015_rate_counters
-Revises: 0009_web
+Revises: 0010_people
 Create Date: 2026-12-03
 """
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 import sendbot.storage.models.base
 
 revision: str = "0015_rate_counters"
-down_revision: str | None = "0009_web"
+down_revision: str | None = "0010_people"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
