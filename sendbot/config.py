@@ -236,6 +236,37 @@ class Settings(BaseSettings):
         "(Meta's default is 80 a second per number); 0 for no limit.",
     )
 
+    console_url: str = Field(
+        default="http://127.0.0.1:8080",
+        description="Officers' console: the address officers open (set-up links start with it).",
+    )
+    console_idle_minutes: int = Field(
+        default=30,
+        ge=1,
+        description="Officers' console: minutes without activity that end a session.",
+    )
+    console_session_hours: int = Field(
+        default=12, ge=1, description="Officers' console: hours after which any session ends."
+    )
+    console_setup_hours: int = Field(
+        default=72, ge=1, description="Officers' console: hours a set-up link stays valid."
+    )
+    console_signin_failures: int = Field(
+        default=5,
+        ge=1,
+        description="Officers' console: failed sign-ins to one e-mail within "
+        "SENDBOT_CONSOLE_LOCKOUT_MINUTES that lock it until the rate falls.",
+    )
+    console_lockout_minutes: int = Field(
+        default=15, ge=1, description="Officers' console: the window sign-in failures count in."
+    )
+    console_flood_failures: int = Field(
+        default=50,
+        ge=1,
+        description="Officers' console: failed sign-ins to all e-mails within "
+        "SENDBOT_FLOOD_MINUTES at which officers are alerted and sign-in pauses for everyone.",
+    )
+
     @cached_property
     def web_origins(self) -> tuple[str, ...]:
         """The origins allowed to embed the web chat."""

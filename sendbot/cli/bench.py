@@ -246,3 +246,25 @@ def bench_web(ctx: click.Context, rounds: int, as_json: bool) -> None:
     logging.getLogger("sendbot").setLevel(logging.WARNING)
     result = run_async(run(settings, rounds))
     click.echo(json.dumps(result) if as_json else format_table(result))
+
+
+@bench.command("console")
+@click.option("--tickets", default=10_000, show_default=True, help="Tickets in the database.")
+@click.option("--rounds", default=200, show_default=True, help="Times each page is loaded.")
+@click.option(
+    "--database-url",
+    help="An empty database to fill (e.g. a PostgreSQL schema); a scratch SQLite file if unset.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.pass_context
+def bench_console(
+    ctx: click.Context, tickets: int, rounds: int, database_url: str | None, as_json: bool
+) -> None:
+    """Officers' console: the inbox over many tickets against a static file, same server."""
+    from sendbot.bench.console import format_table, run
+
+    settings = settings_from(ctx)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    logging.getLogger("sendbot").setLevel(logging.WARNING)
+    result = run_async(run(settings, tickets, rounds, database_url))
+    click.echo(json.dumps(result) if as_json else format_table(result))

@@ -1,4 +1,4 @@
-"""`sendbot officers ...`: council officers: invite them, list them, remove them."""
+"""`sendbot officers ...`: council officers: invite or add them, list them, remove them."""
 
 from __future__ import annotations
 
@@ -63,6 +63,46 @@ def officers_invite(ctx: click.Context, role: str) -> None:
     click.echo(code)
 
 
+@officers.command("add")
+@click.argument("email")
+@click.option(
+    "--role",
+    type=click.Choice(["officer", "lead"]),
+    default="officer",
+    show_default=True,
+    help="A lead also sees every ticket, assigns them, and reads reports and the audit log.",
+)
+@click.pass_context
+def officers_add(ctx: click.Context, email: str, role: str) -> None:
+    """Give an officer a console account; print its set-up link (alone on the last line).
+
+    The link works once, for SENDBOT_CONSOLE_SETUP_HOURS hours, and starts with
+    SENDBOT_CONSOLE_URL. Running this again for the same e-mail issues a new link (to
+    reset a lost password or authenticator) and sets the role.
+    """
+    from sendbot.app import build_keyring
+    from sendbot.core.accounts.accounts import add_account
+    from sendbot.core.cases.timefmt import long_time
+
+    settings = settings_from(ctx)
+
+    async def main() -> tuple[str, datetime, int]:
+        keyring = build_keyring(settings, allow_key_file=True)
+        now = clock_from(ctx)()
+        async with opened_database(ctx, keyring) as database, database.unit_of_work() as uow:
+            link = await add_account(uow, keyring, settings, now, email, role, actor())
+            return link.url, link.expires_at, link.officer_id
+
+    try:
+        url, expires, number = run_async(main())
+    except ValueError as error:
+        click.echo(f"sendbot: {error}", err=True)
+        raise SystemExit(2) from None
+    click.echo(f"Console account for officer {number} ({role}), set-up link valid until")
+    click.echo(f"{long_time(expires)}. Send it to them privately; it works once:")
+    click.echo(url)
+
+
 @officers.command("list")
 @click.option("--all", "show_all", is_flag=True, help="Include officers who were removed.")
 @click.pass_context
@@ -111,6 +151,9 @@ def officers_remove(ctx: click.Context, number: int) -> None:
             released = await uow.tickets.remove_officer(number)
             if released is None:
                 return None
+            account = await uow.console.account_of(number)
+            if account is not None:  # signed out of the console at once
+                await uow.console.end_sessions(account.id, now)
             await audit.append(
                 uow.session,
                 keyring,

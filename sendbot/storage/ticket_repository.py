@@ -25,6 +25,7 @@ from sendbot.storage.models import (
     OutboxMessage,
     Ticket,
     TicketMessage,
+    TicketNote,
 )
 
 OPEN_STATUSES = ("open", "claimed")
@@ -485,7 +486,7 @@ class TicketRepository:
         return len(tickets)
 
     async def _strip(self, ticket: Ticket, at: datetime) -> None:
-        """Erase one ticket's content and its messages' bodies."""
+        """Erase one ticket's content, its messages' bodies and its notes."""
         ticket.body = None
         ticket.case_ref = None
         ticket.case_id = None
@@ -494,6 +495,12 @@ class TicketRepository:
         await self.session.execute(
             update(TicketMessage)
             .where(TicketMessage.ticket_id == ticket.id)
+            .values(body=None)
+            .execution_options(synchronize_session=False)
+        )
+        await self.session.execute(
+            update(TicketNote)
+            .where(TicketNote.ticket_id == ticket.id)
             .values(body=None)
             .execution_options(synchronize_session=False)
         )

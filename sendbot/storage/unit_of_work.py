@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from sendbot.storage.answers import FeedbackRepository, GapRepository
 from sendbot.storage.case_repository import CaseRepository
+from sendbot.storage.console_repository import ConsoleRepository
 from sendbot.storage.repositories import (
     ConversationRepository,
     LeaseRepository,
@@ -53,6 +54,7 @@ class UnitOfWork:
     session: AsyncSession
     conversations: ConversationRepository
     cases: CaseRepository
+    console: ConsoleRepository
     feedback: FeedbackRepository
     gaps: GapRepository
     tickets: TicketRepository
@@ -73,6 +75,7 @@ class UnitOfWork:
         self.session = self._sessions()
         self.conversations = ConversationRepository(self.session)
         self.cases = CaseRepository(self.session)
+        self.console = ConsoleRepository(self.session)
         self.feedback = FeedbackRepository(self.session)
         self.gaps = GapRepository(self.session)
         self.tickets = TicketRepository(self.session)

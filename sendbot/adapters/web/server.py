@@ -10,7 +10,7 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from sendbot.adapters.web import handlers
+from sendbot.adapters.web import console, handlers
 from sendbot.adapters.web.chat import WebChat
 from sendbot.adapters.web.keys import CHAT, LIMITS, STREAMS, Streams
 from sendbot.adapters.web.live import Notifier, WebSender, run_jobs
@@ -27,7 +27,10 @@ def build_web_app(app: App, *, jobs: bool = True) -> web.Application:
     """The web chat for a ready sendbot App; `jobs` runs the outbox and core jobs here."""
     web_app = web.Application(
         client_max_size=MAX_BODY_BYTES,
-        middlewares=[security_middleware(app.settings)],  # type: ignore[list-item]
+        middlewares=[
+            console.console_middleware(app),  # type: ignore[list-item]  # outermost: wins
+            security_middleware(app.settings),  # type: ignore[list-item]
+        ],
     )
     notifier = Notifier()
     chat = WebChat(app, notifier)
@@ -51,6 +54,7 @@ def build_web_app(app: App, *, jobs: bool = True) -> web.Application:
     routes.add_post("/chat/clear", handlers.clear)
     routes.add_post("/mydata", handlers.mydata)
     routes.add_post("/chat/file", handlers.letter_file)
+    console.register(web_app, app)
     routes.add_static("/static", HERE / "static", append_version=False)
     if jobs:
         web_app.cleanup_ctx.append(_jobs(chat, app))

@@ -7,6 +7,7 @@ from sendbot.storage.models.answers import AnswerFeedback, KnowledgeGap
 from sendbot.storage.models.audit import AuditHead, AuditRecord
 from sendbot.storage.models.base import CLOCK_OPTION, Base, UTCDateTime, stamped_now
 from sendbot.storage.models.cases import Case, CaseEvent, CaseLink, LinkCode, LinkFailure
+from sendbot.storage.models.console import ConsoleAccount, ConsoleSession, TicketNote
 from sendbot.storage.models.conversation import Conversation
 from sendbot.storage.models.limits import RateCounter
 from sendbot.storage.models.outbox import OutboxMessage
@@ -31,6 +32,8 @@ __all__ = [
     "Case",
     "CaseEvent",
     "CaseLink",
+    "ConsoleAccount",
+    "ConsoleSession",
     "Conversation",
     "JobLease",
     "KeyFingerprint",
@@ -47,6 +50,7 @@ __all__ = [
     "SecurityFailure",
     "Ticket",
     "TicketMessage",
+    "TicketNote",
     "UTCDateTime",
     "WebMessage",
     "stamped_now",

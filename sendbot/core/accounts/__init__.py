@@ -1,0 +1,1 @@
+"""Officers' console accounts: passwords, second factor, lock-out and sessions."""
