@@ -20,7 +20,8 @@ from sendbot.adapters.whatsapp.handlers import WhatsAppHandlers
 from sendbot.adapters.whatsapp.webhook import PATH, add_routes
 from sendbot.app import App
 from sendbot.config import Settings
-from sendbot.core.jobs import Job, JobContext, run_job, scheduled_jobs
+from sendbot.core.jobs.registry import Job, JobContext, run_job
+from sendbot.core.schedule import scheduled_jobs
 
 log = logging.getLogger(__name__)
 
