@@ -35,6 +35,18 @@ class Settings(BaseSettings):
     knowledge_dir: Path = Field(
         default_factory=bundled_knowledge_dir, description="Folder holding the knowledge base."
     )
+    cache_dir: Path | None = Field(
+        default=None,
+        description="Folder for files derived from the knowledge base (the fitted intent "
+        "classifier, keyed by a hash of what it learns from); by default $XDG_CACHE_HOME/sendbot "
+        "or ~/.cache/sendbot.",
+    )
+    embedding_voter: bool = Field(
+        default=False,
+        description="Consult sentence embeddings as a third voter (needs the optional "
+        "`embeddings` extra; ignored without it). Off by default: on the evaluation sets it "
+        "changed almost no outcome and costs about 150 ms a question.",
+    )
     telegram_token: SecretStr | None = Field(default=None, description="Bot token from BotFather.")
     telegram_api_url: str | None = Field(
         default=None, description="Bot API root URL, e.g. http://127.0.0.1:8081 (a local server)."
@@ -160,6 +172,27 @@ class Settings(BaseSettings):
     )
     web_history_kept: int = Field(
         default=100, ge=10, description="Web chat: messages kept in a session's visible history."
+    )
+    # GOV.UK Notify (issue 22): link codes and case alerts by e-mail or text message.
+    notify_api_key: SecretStr | None = Field(
+        default=None, description="GOV.UK Notify API key (a team or live key)."
+    )
+    notify_base_url: str = Field(
+        default="https://api.notifications.service.gov.uk",
+        description="GOV.UK Notify API root (a local fake in tests).",
+    )
+    notify_email_code_template: str | None = Field(
+        default=None,
+        description="Notify e-mail template id for a link code ((code), (expires), (council)).",
+    )
+    notify_sms_code_template: str | None = Field(
+        default=None, description="Notify text message template id for a link code."
+    )
+    notify_email_alert_template: str | None = Field(
+        default=None, description="Notify e-mail template id for a case alert ((message))."
+    )
+    notify_sms_alert_template: str | None = Field(
+        default=None, description="Notify text message template id for a case alert."
     )
 
     whatsapp_token: SecretStr | None = Field(

@@ -144,8 +144,14 @@ def frozen_clock() -> FrozenClock:
     return FrozenClock(TEST_NOW)
 
 
+@pytest.fixture(scope="session")
+def kb_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One folder for the fitted intent classifiers of the whole run (keyed by their inputs)."""
+    return tmp_path_factory.mktemp("kb-cache")
+
+
 @pytest.fixture
-def settings(tmp_path: Path, knowledge_dir: Path, sqlite_url: str) -> Settings:
+def settings(tmp_path: Path, knowledge_dir: Path, sqlite_url: str, kb_cache_dir: Path) -> Settings:
     """Settings for the test knowledge base and a fresh SQLite file."""
     return Settings(
         _env_file=None,  # type: ignore[call-arg]
@@ -154,6 +160,8 @@ def settings(tmp_path: Path, knowledge_dir: Path, sqlite_url: str) -> Settings:
         council="testshire",
         secret_key="test-secret-key-not-for-production",  # type: ignore[arg-type]
         key_file=tmp_path / "key",
+        cache_dir=kb_cache_dir,
+        embedding_voter=False,
     )
 
 
@@ -165,7 +173,9 @@ async def app(settings: Settings, frozen_clock: FrozenClock) -> AsyncIterator[Ap
 
 
 @pytest.fixture
-def env_for_cli(tmp_path: Path, knowledge_dir: Path, sqlite_url: str) -> Iterator[dict[str, str]]:
+def env_for_cli(
+    tmp_path: Path, knowledge_dir: Path, sqlite_url: str, kb_cache_dir: Path
+) -> Iterator[dict[str, str]]:
     """Environment variables that point a `sendbot` subprocess at test data."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("SENDBOT_")}
     env.update(
@@ -173,5 +183,7 @@ def env_for_cli(tmp_path: Path, knowledge_dir: Path, sqlite_url: str) -> Iterato
         SENDBOT_KNOWLEDGE_DIR=str(knowledge_dir),
         SENDBOT_COUNCIL="testshire",
         SENDBOT_KEY_FILE=str(tmp_path / "key"),
+        SENDBOT_CACHE_DIR=str(kb_cache_dir),
+        SENDBOT_EMBEDDING_VOTER="false",
     )
     yield env

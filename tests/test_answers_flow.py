@@ -43,7 +43,8 @@ async def test_an_answer_asks_whether_it_helped(app: App) -> None:
     assert replies[0].html.startswith("<b>How long an EHC plan should take</b>")
     last = replies[-1]  # the question rides on the answer's last part: one message, not two
     assert last.html.endswith("\n\n" + MESSAGES["helpful_prompt"])
-    assert "Sources:" in last.html
+    assert "Sources:" not in last.html  # the sources, like the detail, are a button away
+    assert [b.data.split(":")[0] for b in last.buttons[1]] == ["more", "src"]
     helpful_row = last.buttons[0]
     assert [b.data for b in helpful_row] == ["h:y:ehcp-timeline", "h:n:ehcp-timeline"]
     assert [b.label for b in helpful_row] == [MESSAGES["helpful_yes"], MESSAGES["helpful_no"]]

@@ -48,6 +48,8 @@ async def test_typing_a_number_presses_the_button(app: App) -> None:
     replies = await chat.send("1")  # Plans
     replies = await chat.send("1")  # its first entry
     assert replies[0].html.startswith("<b>How long an EHC plan should take</b>")
+    assert [b.label for b in replies[-1].flat_buttons][:2] == ["More detail", "Sources"]
+    replies = await chat.send("2")  # Sources
     assert "Sources:" in replies[-1].html
 
 

@@ -1,10 +1,11 @@
 """Every bundled knowledge entry, shown as the bot shows it: on Telegram and in the terminal.
 
 Each entry is pressed as a topic button through the real PTB Application against the fake
-Bot API, for each council pack and for the national knowledge alone; every message sent
-must be valid Telegram HTML within the length limit, split at paragraph breaks, with
-related-topic buttons that open existing entries. The terminal rendering must show no
-markup. Hypothesis drives the Markdown -> HTML -> split pipeline on arbitrary text.
+Bot API, for each council pack and for the national knowledge alone, then its "More
+detail" and "Sources" buttons; every message sent must be valid Telegram HTML within the
+length limit, split at paragraph breaks, with related-topic buttons that open existing
+entries, and nothing of the entry may be lost between them. The terminal rendering must
+show no markup. Hypothesis drives the Markdown -> HTML -> split pipeline on arbitrary text.
 """
 
 from __future__ import annotations
@@ -25,7 +26,12 @@ from hypothesis import strategies as st
 from sendbot.adapters.terminal import BOLD, TerminalChat, wrap
 from sendbot.app import App, open_app
 from sendbot.config import Settings, bundled_knowledge_dir
-from sendbot.core.flows.browse import RELATED_BUTTONS, render_entry
+from sendbot.core.flows.browse import (
+    RELATED_BUTTONS,
+    detail_message,
+    first_message,
+    sources_message,
+)
 from sendbot.core.formatting import (
     TELEGRAM_LIMIT,
     button_label,
@@ -35,6 +41,7 @@ from sendbot.core.formatting import (
     units,
 )
 from sendbot.core.messages import Inbound, InboundKind
+from sendbot.kb.body import FIRST_MESSAGE_WORDS
 from sendbot.kb.loader import Entry, KnowledgeBase, load_knowledge
 from tests.fakes.bot_api import ApiError, Call, visible_text
 from tests.fakes.harness import TelegramChat, telegram_bot
@@ -42,6 +49,7 @@ from tests.fakes.harness import TelegramChat, telegram_bot
 KNOWLEDGE = bundled_knowledge_dir()
 COUNCILS = [*sorted(p.name for p in (KNOWLEDGE / "local").iterdir() if p.is_dir()), ""]
 LABEL_LIMIT = 60
+WORD = re.compile(r"\S*[A-Za-z0-9]\S*")  # a word as kb check counts them
 
 # Telegram's HTML subset: tags and their attributes, entity rules, nesting rules.
 ATTRIBUTES: dict[str, set[str]] = {
@@ -151,23 +159,51 @@ def test_there_is_a_national_fallback_and_at_least_two_council_packs() -> None:
     assert len(load_knowledge(KNOWLEDGE, None).entries) >= 49
 
 
-def check_entry_messages(entry: Entry, kb: KnowledgeBase, calls: list[Call]) -> None:
-    """The messages showing one entry: valid, in the limit, split cleanly, nothing lost."""
+def check_parts(entry: Entry, calls: list[Call]) -> list[str]:
+    """Messages of one press: valid, in the limit, titled, buttons on the last only; their text."""
     assert calls and all(c.method == "sendMessage" for c in calls), [c.method for c in calls]
     assert all(c.params.get("parse_mode") == "HTML" for c in calls)
-    texts = [c.text for c in calls]
-    shown = [check_telegram_html(text) for text in texts]
+    shown = [check_telegram_html(c.text) for c in calls]
     for seen in shown:
         assert seen.strip(), f"{entry.id}: an empty message"
         assert units(seen) <= TELEGRAM_LIMIT, f"{entry.id}: {units(seen)} characters"
     assert shown[0].startswith(entry.title), f"{entry.id}: the title does not come first"
-    whole = render_entry(entry)
-    assert squeeze("".join(shown)) == squeeze(check_telegram_html(whole)), entry.id
-    assert_split_at_paragraphs(whole, texts, TELEGRAM_LIMIT)
     assert all(not c.keyboard for c in calls[:-1]), f"{entry.id}: buttons before the last part"
+    return shown
+
+
+def pressed(call: Call, prefix: str) -> str | None:
+    """The data of the message's button whose data starts with `prefix:`, if any."""
+    datas = [b.get("callback_data", "") for row in call.keyboard for b in row]
+    return next((d for d in datas if d.startswith(prefix + ":")), None)
+
+
+async def check_entry_messages(entry: Entry, chat: TelegramChat) -> list[Call]:
+    """Open an entry, then its detail and sources: valid, short first, nothing lost."""
+    first = await chat.press_data(f"e:{entry.id}")
+    assert len(first) == 1, f"{entry.id}: the answer came in {len(first)} messages"
+    opening = check_parts(entry, first)[0]
+    words = len(WORD.findall(opening)) - len(WORD.findall(entry.title))
+    assert words <= FIRST_MESSAGE_WORDS + 5, f"{entry.id}: {words} words first"  # + the heading
+    shown = [opening]
+    more = pressed(first[0], "more")
+    assert (more is not None) == bool(entry.parts.detail), f"{entry.id}: More detail button"
+    if more is not None:
+        detail = await chat.press_data(more)
+        shown += check_parts(entry, detail)
+        assert_split_at_paragraphs(detail_message(entry), [c.text for c in detail], TELEGRAM_LIMIT)
+    sources = pressed(first[0], "src")
+    assert sources is not None, f"{entry.id}: no Sources button"
+    listed = await chat.press_data(sources)
+    shown += check_parts(entry, listed)
+    everything = squeeze("".join(shown))
+    for line in check_telegram_html(markdown_to_html(entry.body)).splitlines():
+        assert squeeze(line) in everything, f"{entry.id}: {line!r} is never shown"
     for source in entry.sources:
+        assert source.title in shown[-1], f"{entry.id}: source {source.title!r} not listed"
         if source.url:
-            assert any(source.url in text for text in texts), f"{entry.id}: {source.url}"
+            assert source.url in listed[0].text, f"{entry.id}: {source.url}"
+    return first
 
 
 def related_buttons(entry: Entry, kb: KnowledgeBase, call: Call) -> list[str]:
@@ -192,8 +228,7 @@ async def test_every_entry_is_shown_well_on_telegram(council_app: App) -> None:
     async with telegram_bot(council_app.settings, council_app) as (api, application):
         chat = TelegramChat(api, application, chat_id=4242)
         for entry in kb.entries.values():
-            calls = await chat.press_data(f"e:{entry.id}")
-            check_entry_messages(entry, kb, calls)
+            calls = await check_entry_messages(entry, chat)
             opened = related_buttons(entry, kb, calls[-1])
             for related_id in opened[:1]:  # every entry is pressed itself; one follow-up each
                 followed = await chat.press_data(f"e:{related_id}")
@@ -231,7 +266,13 @@ async def test_every_entry_reads_cleanly_in_the_terminal(council_app: App) -> No
     for entry in kb.entries.values():
         out.seek(0)
         out.truncate()
-        inbound = Inbound("terminal", terminal.chat_id, InboundKind.BUTTON, f"e:{entry.id}")
+        for data in (f"e:{entry.id}", f"more:{entry.id}:{entry.version}"):
+            inbound = Inbound("terminal", terminal.chat_id, InboundKind.BUTTON, data)
+            terminal.show(await council_app.dialogue.handle(inbound))
+        related = out.getvalue()
+        inbound = Inbound(
+            "terminal", terminal.chat_id, InboundKind.BUTTON, f"src:{entry.id}:{entry.version}"
+        )
         terminal.show(await council_app.dialogue.handle(inbound))
         text = out.getvalue()
         assert not RAW_MARKUP.search(text), f"{entry.id}: {RAW_MARKUP.search(text)}"
@@ -240,20 +281,24 @@ async def test_every_entry_reads_cleanly_in_the_terminal(council_app: App) -> No
             assert source.title in text, f"{entry.id}: source {source.title!r} not shown"
             if source.url:
                 assert source.url in text, f"{entry.id}: {source.url} not shown"
-        assert "[1] ➡️ " in text or not entry.related, f"{entry.id}: no numbered related topics"
+        assert re.search(r"\[\d+\] ➡️ ", related) or not entry.related, f"{entry.id}: no related"
 
 
 async def test_terminal_styling_wraps_and_bolds_without_losing_words(council_app: App) -> None:
     terminal = TerminalChat(council_app.dialogue, out=io.StringIO(), styled=True)
     for entry in council_app.services.kb.entries.values():
-        html = render_entry(entry)
-        shown = terminal.render(html)
-        plain = shown.replace(BOLD[0], "").replace(BOLD[1], "")
-        assert squeeze(plain) == squeeze(html_to_plain(html)), entry.id
-        assert shown.startswith(BOLD[0] + entry.title + BOLD[1]), entry.id
-        assert shown.count(BOLD[0]) == shown.count(BOLD[1]), entry.id
-        for line in plain.split("\n"):
-            assert len(line) <= 100 or " " not in line.strip(), f"{entry.id}: {line!r}"
+        for message in (
+            first_message(entry, None),
+            detail_message(entry),
+            sources_message(entry, "Sources:"),
+        ):
+            shown = terminal.render(message)
+            plain = shown.replace(BOLD[0], "").replace(BOLD[1], "")
+            assert squeeze(plain) == squeeze(html_to_plain(message)), entry.id
+            assert shown.startswith(BOLD[0] + entry.title + BOLD[1]), entry.id
+            assert shown.count(BOLD[0]) == shown.count(BOLD[1]), entry.id
+            for line in plain.split("\n"):
+                assert len(line) <= 100 or " " not in line.strip(), f"{entry.id}: {line!r}"
 
 
 def test_wrap_hangs_bullets_and_numbers_under_their_text() -> None:
@@ -293,7 +338,7 @@ async def test_terminal_saves_files_and_hints_at_missing_buttons(
 @pytest.mark.parametrize("council", COUNCILS, ids=lambda council: council or "national")
 def test_real_entries_split_cleanly_at_any_limit(council: str, limit: int) -> None:
     for entry in load_knowledge(KNOWLEDGE, council or None).entries.values():
-        whole = render_entry(entry)
+        whole = detail_message(entry)
         parts = split_message(whole, limit)
         seen = [check_telegram_html(part) for part in parts]
         assert all(units(part) <= limit for part in parts), entry.id

@@ -96,7 +96,7 @@ def test_local_pack_entry_replaces_the_national_one(retriever: Retriever) -> Non
 
 def test_json_shape(retriever: Retriever) -> None:
     data = retriever.ask("how long does an ehcp take").as_json()
-    assert set(data) == {"outcome", "entry", "score", "candidates"}
+    assert set(data) == {"outcome", "entry", "sure", "score", "candidates"}
     assert data["outcome"] in ("answer", "clarify", "fallback")
     assert isinstance(data["score"], float)
     assert all(set(c) == {"entry", "score"} for c in data["candidates"])  # type: ignore[attr-defined]

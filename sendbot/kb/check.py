@@ -13,8 +13,9 @@ import phonenumbers
 import textstat
 import yaml
 
+from sendbot.kb.body import FIRST_MESSAGE_WORDS, NEXT_STEPS_HEADING
+from sendbot.kb.letters import LETTERS_DIR, PLACEHOLDERS, letter_files, parse_letter
 from sendbot.kb.loader import (
-    NEXT_STEPS_HEADING,
     Entry,
     KnowledgeError,
     entry_files,
@@ -51,6 +52,7 @@ class Row:
     sources: int
     reviewed: str
     grade: float
+    words: int = 0  # in the opening and the next steps, which are sent first
     status: str = "ok"
 
 
@@ -128,16 +130,22 @@ def check_entry(
         len(entry.sources),
         entry.reviewed.isoformat(),
         grade,
+        entry.parts.first_words,
     )
     before = len(report.findings)
     if entry.path.stem != entry.id:
         report.add("error", where, f"file name {entry.path.name} does not match id")
     if grade > MAX_GRADE:
         report.add("error", where, f"opening answer reads at grade {grade:.1f} (max {MAX_GRADE})")
-    if NEXT_STEPS_HEADING not in entry.body:
+    if entry.parts.next_steps is None:
         report.add("error", where, f"missing the '{NEXT_STEPS_HEADING}' section")
-    if entry.opening.startswith("#"):
-        report.add("error", where, "the answer must come first, before any heading")
+    if row.words > FIRST_MESSAGE_WORDS:
+        report.add(
+            "error",
+            where,
+            f"the opening and next steps have {row.words} words (max {FIRST_MESSAGE_WORDS}): "
+            "move detail into a '## ' section",
+        )
     if "UNCONFIRMED" in entry.body.upper():
         report.add("error", where, "contains a fact marked UNCONFIRMED")
     if entry.reviewed > today:
@@ -245,7 +253,53 @@ def check_knowledge(root: Path, today: dt.date) -> Report:
     except (OSError, ValueError, yaml.YAMLError) as error:
         report.add("error", "messages.yaml", str(error))
     _check_matching_data(root, report)
+    _check_letters(root, report, today, superseded)
     return report
+
+
+def _check_letters(
+    root: Path, report: Report, today: dt.date, superseded: SupersededList | None
+) -> None:
+    """Letter templates: their fields, placeholders, sources and reviewed dates."""
+    owners: dict[str, str] = {}
+    sample = {name: f"<{name}>" for name in PLACEHOLDERS}
+    for path in letter_files(root / LETTERS_DIR):
+        where = f"{LETTERS_DIR}/{path.stem}"
+        try:
+            letter = parse_letter(path)
+            letter.render(sample)
+        except KnowledgeError as error:
+            report.add("error", where, str(error))
+            continue
+        except Exception as error:  # a template that fails when filled
+            report.add("error", where, f"template fails when filled: {error}")
+            continue
+        before = len(report.findings)
+        for key in letter.deadlines:
+            if key in owners:
+                report.add("error", where, f"deadline {key!r} already has a letter: {owners[key]}")
+            owners[key] = letter.id
+        if letter.reviewed > today:
+            report.add("error", where, f"reviewed date {letter.reviewed} is in the future")
+        elif today > add_months(letter.reviewed, letter.review_months):
+            report.add("warning", where, f"last reviewed {letter.reviewed}: due for review")
+        for source in letter.sources:
+            old = superseded.cited_by(source) if superseded else None
+            if old:
+                report.add("error", where, f"source {source.title!r} cites superseded guidance")
+        levels = {f.level for f in report.findings[before:]}
+        status = "error" if "error" in levels else "warning" if levels else "ok"
+        report.rows.append(
+            Row(
+                letter.id,
+                LETTERS_DIR,
+                0,
+                len(letter.sources),
+                letter.reviewed.isoformat(),
+                0.0,
+                status=status,
+            )
+        )
 
 
 def _load_superseded(root: Path, report: Report) -> SupersededList | None:
@@ -278,9 +332,18 @@ def _check_matching_data(root: Path, report: Report) -> None:
 
 def format_table(report: Report) -> str:
     """The report as a plain-text table followed by its findings."""
-    header = ("id", "scope", "questions", "sources", "reviewed", "grade", "status")
+    header = ("id", "scope", "questions", "sources", "reviewed", "grade", "words", "status")
     lines = [
-        (r.id, r.scope, str(r.questions), str(r.sources), r.reviewed, f"{r.grade:.1f}", r.status)
+        (
+            r.id,
+            r.scope,
+            str(r.questions),
+            str(r.sources),
+            r.reviewed,
+            f"{r.grade:.1f}",
+            str(r.words),
+            r.status,
+        )
         for r in report.rows
     ]
     widths = [

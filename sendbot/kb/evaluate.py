@@ -13,6 +13,10 @@ Metrics (in-scope questions are those with a non-empty `expect`):
 - false_fallback: share of in-scope questions whose outcome is "fallback";
 - answer_precision: share of "answer" outcomes (in or out of scope) that name an
   expected entry, the measure of confidently wrong answers;
+- direct_right, direct_wrong, clarify, fallback: what in-scope questions got: an answer
+  naming an expected entry, an answer naming another, "did you mean", the fallback
+  (the four add up to 1; `fallback` is `false_fallback`);
+- oos_answered: share of out-of-scope questions given a direct answer;
 - p50_ms, p99_ms: time to answer one question.
 
 `split` divides a set deterministically (by a hash of each question) into a tuning half,
@@ -109,6 +113,11 @@ class Report:
     false_fallback: float
     answer_precision: float
     answer_rate: float
+    direct_right: float
+    direct_wrong: float
+    clarify: float
+    fallback: float
+    oos_answered: float
     p50_ms: float
     p99_ms: float
 
@@ -165,6 +174,10 @@ def score(name: str, outcomes: Sequence[Outcome]) -> Report:
     rejected = sum(1 for o in outcomes if not o.item.in_scope and o.result.outcome == "fallback")
     times = np.array([o.seconds * 1000 for o in outcomes]) if outcomes else np.zeros(1)
     n_in = len(inside)
+    direct_right = sum(1 for o in inside if o.result.outcome == "answer" and _right(o))
+    direct_wrong = sum(1 for o in inside if o.result.outcome == "answer" and not _right(o))
+    clarified = sum(1 for o in inside if o.result.outcome == "clarify")
+    oos_answered = sum(1 for o in outside if o.result.outcome == "answer")
     return Report(
         method=name,
         n=len(outcomes),
@@ -177,9 +190,19 @@ def score(name: str, outcomes: Sequence[Outcome]) -> Report:
         false_fallback=fallbacks / n_in if n_in else 0.0,
         answer_precision=right / len(answered) if answered else 1.0,
         answer_rate=len(answered) / len(outcomes) if outcomes else 0.0,
+        direct_right=direct_right / n_in if n_in else 0.0,
+        direct_wrong=direct_wrong / n_in if n_in else 0.0,
+        clarify=clarified / n_in if n_in else 0.0,
+        fallback=fallbacks / n_in if n_in else 0.0,
+        oos_answered=oos_answered / len(outside) if outside else 0.0,
         p50_ms=float(np.percentile(times, 50)),
         p99_ms=float(np.percentile(times, 99)),
     )
+
+
+def _right(outcome: Outcome) -> bool:
+    """Whether a direct answer names an expected entry."""
+    return outcome.result.entry in outcome.item.expect
 
 
 def evaluate(method: Method, items: Sequence[EvalItem]) -> Report:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +20,10 @@ from pydantic import (
     model_validator,
 )
 
+from sendbot.kb.body import AnswerParts, split_body
+
 ID_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
-NEXT_STEPS_HEADING = "## What you can do next"
+ID_MAX = 48  # an id, with a prefix and a version, must fit in a button's 64 bytes
 INTERVAL = re.compile(r"^\s*([1-9][0-9]*)\s+(month|months|year|years)\s*$")
 DEFAULT_REVIEW_MONTHS = 12
 
@@ -65,7 +69,7 @@ class FrontMatter(BaseModel):
     """The YAML header of an entry."""
 
     model_config = ConfigDict(extra="forbid")
-    id: str = Field(pattern=ID_PATTERN)
+    id: str = Field(pattern=ID_PATTERN, max_length=ID_MAX)
     title: str = Field(min_length=3)
     questions: list[str] = Field(min_length=6)
     related: list[str] = Field(default_factory=list)
@@ -98,10 +102,21 @@ class Entry:
     scope: str = "national"
     review_months: int = DEFAULT_REVIEW_MONTHS
 
+    @cached_property
+    def parts(self) -> AnswerParts:
+        """The answer split into opening, next steps and detail (see kb/body.py)."""
+        return split_body(self.body)
+
     @property
     def opening(self) -> str:
-        """The answer-first opening paragraph."""
-        return self.body.strip().split("\n\n", 1)[0].strip()
+        """The answer-first opening: the text before the first heading."""
+        return self.parts.opening
+
+    @cached_property
+    def version(self) -> str:
+        """A short fingerprint of what the parent is shown, so old buttons can tell it changed."""
+        shown = [self.title, self.body, *(f"{s.title}|{s.url}|{s.ref}" for s in self.sources)]
+        return hashlib.sha256("\x1f".join(shown).encode()).hexdigest()[:8]
 
 
 class Contact(BaseModel):
@@ -112,6 +127,7 @@ class Contact(BaseModel):
     url: str | None = None
     phone: str | None = None
     email: str | None = None
+    address: str | None = None  # a postal address, only where the source publishes one
     notes: str | None = None
     source: Source | None = None
 
@@ -136,6 +152,17 @@ class Complaints(BaseModel):
     childrens_social_care: list[ComplaintStage] = Field(default_factory=list)
 
 
+class OfficialFigure(BaseModel):
+    """A published figure about the council, exactly as its source gives it, with the date."""
+
+    model_config = ConfigDict(extra="forbid")
+    value: str = Field(min_length=1)  # as published: "17% (118 of 684)"
+    measure: str = Field(min_length=10)  # what it counts, in words
+    period: str = Field(min_length=4)  # the period it covers
+    published: str = Field(min_length=4)  # when and by whom it was published
+    source: Source
+
+
 class CouncilPack(BaseModel):
     """A council's facts from knowledge/local/<council>/council.yaml."""
 
@@ -147,6 +174,8 @@ class CouncilPack(BaseModel):
     contacts: dict[str, Contact | None] = Field(default_factory=dict)
     complaints: Complaints = Field(default_factory=Complaints)
     safeguarding_message: str | None = None
+    # The latest official figure for plans issued within 20 weeks, shown beside the bot's own.
+    timeliness: OfficialFigure | None = None
 
 
 @dataclass
@@ -200,7 +229,7 @@ def parse_entry(path: Path, scope: str = "national") -> Entry:
     body = match.group(2).strip()
     if not body:
         raise KnowledgeError(f"{path}: the answer is empty")
-    return Entry(
+    entry = Entry(
         id=meta.id,
         title=meta.title,
         questions=tuple(q.strip() for q in meta.questions),
@@ -215,6 +244,11 @@ def parse_entry(path: Path, scope: str = "national") -> Entry:
             parse_interval(meta.review_every) if meta.review_every else DEFAULT_REVIEW_MONTHS
         ),
     )
+    try:
+        entry.parts  # noqa: B018 - splitting the answer validates its shape
+    except ValueError as error:
+        raise KnowledgeError(f"{path}: {error}") from error
+    return entry
 
 
 def load_council(folder: Path) -> CouncilPack:

@@ -36,12 +36,16 @@ How a question is matched:
    returned: when one explains a question at least as well as the best entry, the
    question falls back. The clarify threshold is calibrated without them, so that it
    still turns away questions about subjects the list does not name.
+6. With voters (the intent classifier, built by `kb/engine.py`), a question this engine
+   does not send to the fallback is answered or clarified by `decision.combine`, which
+   weighs this engine's own decision with theirs.
 
 `Tuning` holds every number; `sendbot eval` measures them on tests/data/eval.jsonl.
 """
 
 from __future__ import annotations
 
+import copy
 import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -53,6 +57,7 @@ from typing import Literal
 import numpy as np
 from rapidfuzz import fuzz, process
 
+from sendbot.kb.decision import DecisionTuning, Vote, Voter, combine
 from sendbot.kb.english import zipf
 from sendbot.kb.loader import Entry, KnowledgeBase
 from sendbot.kb.normalise import normalise
@@ -78,12 +83,15 @@ class AnswerResult:
     entry: str | None
     score: float
     candidates: list[Candidate] = field(default_factory=list)
+    # An answer every signal was sure of; one given with less goes with its alternatives.
+    sure: bool = True
 
     def as_json(self) -> dict[str, object]:
         """The shape `sendbot ask --json` prints."""
         return {
             "outcome": self.outcome,
             "entry": self.entry,
+            "sure": self.sure,
             "score": round(self.score, 4),
             "candidates": [{"entry": c.entry, "score": round(c.score, 4)} for c in self.candidates],
         }
@@ -225,9 +233,14 @@ class Retriever:
         tuning: Tuning | None = None,
         synonyms: SynonymTable | None = None,
         off_topics: OffTopics | None = None,
+        voters: Sequence[Voter] = (),
+        decision: DecisionTuning | None = None,
     ) -> None:
         self.kb = kb
         self.tuning = tuning or Tuning()
+        # Second opinions (`decision.combine`); with none the engine decides alone.
+        self.voters = tuple(voters)
+        self.decision = decision or DecisionTuning()
         root = getattr(kb, "root", None)
         folder = Path(root) if root else None
         self.synonyms = synonyms or SynonymTable.for_knowledge(folder)
@@ -412,16 +425,19 @@ class Retriever:
 
     def _rank(self, question: Query, limit: int) -> list[Candidate]:
         """Entries best first for an analysed question."""
-        return self._best(self._scores(question), limit)
+        return self._best(*self._scored(question), limit)
 
-    def _best(self, scores: np.ndarray, limit: int) -> list[Candidate]:
-        """The answerable entries best first, at most `limit`, from every document's score."""
+    def _best(self, scores: np.ndarray, closeness: np.ndarray, limit: int) -> list[Candidate]:
+        """The answerable entries best first, at most `limit`, from every document's score.
+
+        Equal scores are ordered by `closeness` (`_scored`).
+        """
         score = scores[: self._answerable]
         top = min(limit, len(score))
         if not top:
             return []
         order = np.argpartition(-score, top - 1)[:top] if top < len(score) else np.arange(top)
-        order = order[np.argsort(-score[order], kind="stable")]
+        order = order[np.lexsort((-closeness[order], -score[order]))]
         return [Candidate(self._ids[i], float(score[i])) for i in order if score[i] > 0]
 
     def _off_topic(self, scores: np.ndarray) -> float:
@@ -431,10 +447,22 @@ class Retriever:
 
     def _scores(self, question: Query) -> np.ndarray:
         """The confidence of every document: the entries, then the off-topic subjects."""
+        return self._scored(question)[0]
+
+    def _scored(self, question: Query) -> tuple[np.ndarray, np.ndarray]:
+        """Every document's confidence, and how closely it matches, to order equal scores.
+
+        Each field's score is capped at 1 (the question fully explained), so two entries
+        whose phrasings both contain the whole question score the same. Uncapped, BM25's
+        length normalisation still tells them apart: the phrasing with less else in it
+        ("local offer website", not "local offer website is hard to use, i want to say
+        this") scores more. That sum is the closeness.
+        """
         t = self.tuning
         query = question.terms
         if not query or not self._ids:
-            return np.zeros(len(self._ids))
+            zero = np.zeros(len(self._ids))
+            return zero, zero
         found = self._features(question)
         score = (
             t.w_phrasing * np.minimum(found["phrasing"], 1.0)
@@ -442,9 +470,15 @@ class Retriever:
             + t.w_body * np.minimum(found["body"], 1.0)
             + t.w_pairs * np.minimum(found["pairs"], 1.0)
         )
+        closeness = (
+            t.w_phrasing * found["phrasing"]
+            + t.w_entry * found["entry"]
+            + t.w_body * found["body"]
+            + t.w_pairs * found["pairs"]
+        )
         if t.w_fuzzy:
             score = self._fuzzy(query, score)
-        return score
+        return score, closeness
 
     def _fuzzy(self, query: Sequence[str], score: np.ndarray) -> np.ndarray:
         """Add fuzzy similarity to the best phrasing, for the leading entries only."""
@@ -509,17 +543,38 @@ class Retriever:
             return 0.0
         return self._in_scope_evidence(ranked[0].score, self.in_domain(query))
 
-    def ask(self, question: str, limit: int = 3) -> AnswerResult:
-        """Rank entries for a question and choose answer, clarify or fallback."""
+    def lexical(self, question: str, limit: int = 3) -> AnswerResult:
+        """The lexical engine's decision alone: rank, then answer, clarify or fall back."""
         query = self.analyse(question)
-        scores = self._scores(query)
-        ranked = self._best(scores, max(limit, 2))
+        scores, closeness = self._scored(query)
+        ranked = self._best(scores, closeness, max(limit, 2))
         return self.decide(
             ranked,
             limit,
             domain=bool(ranked) and self.in_domain(query),
             off_topic=self._off_topic(scores),
         )
+
+    def votes(self, question: str) -> tuple[tuple[str, Vote], ...]:
+        """Every voter's choice for a question, by voter name."""
+        return tuple((voter.name, voter.vote(question)) for voter in self.voters)
+
+    def ask(self, question: str, limit: int = 3) -> AnswerResult:
+        """Rank entries for a question and choose answer, clarify or fallback.
+
+        With voters, a question the lexical engine does not refuse is answered or
+        clarified by `decision.combine`.
+        """
+        result = self.lexical(question, limit)
+        if not self.voters or result.outcome == "fallback" or not result.candidates:
+            return result
+        top = result.candidates[0]
+        verdict = combine(
+            top.entry, top.score, result.outcome == "answer", self.votes(question), self.decision
+        )
+        if verdict.answer:
+            return replace(result, outcome="answer", entry=top.entry, sure=verdict.sure)
+        return replace(result, outcome="clarify", entry=None)
 
     def known_words(self) -> frozenset[str]:
         """Every normalised word the knowledge base uses (never a name, for redaction)."""
@@ -528,7 +583,18 @@ class Retriever:
     def with_tuning(self, **changes: object) -> Retriever:
         """A retriever over the same knowledge with some numbers changed."""
         tuning = replace(self.tuning, **changes)  # type: ignore[arg-type]
-        return Retriever(self.kb, tuning, self.synonyms, self.off_topics)
+        return Retriever(
+            self.kb, tuning, self.synonyms, self.off_topics, self.voters, self.decision
+        )
+
+    def with_voters(
+        self, voters: Sequence[Voter], decision: DecisionTuning | None = None
+    ) -> Retriever:
+        """The same engine deciding with other voters (none: the lexical engine alone)."""
+        found = copy.copy(self)  # the indexes are shared, never changed after building
+        found.voters = tuple(voters)
+        found.decision = decision or self.decision
+        return found
 
 
 _QUESTION_WORDS = frozenset({"what", "how", "when", "why", "who", "which", "wher", "whose"})

@@ -12,6 +12,8 @@ from sendbot.storage.models import AnswerFeedback, KnowledgeGap
 
 QUESTION_CHARS = 500
 KEY_CHARS = 200
+# A gap whose answer the parent replaced with one of the "Not what you asked?" choices.
+NEAR_MISS = "near_miss"
 
 
 class FeedbackRepository:
@@ -78,6 +80,16 @@ class GapRepository:
         self.session.add(row)
         await self.session.flush()
         return row
+
+    async def near_miss(self, gap_id: int, chosen: str) -> bool:
+        """Mark a stored question as answered wrongly, with the entry the parent chose."""
+        row = await self.session.get(KnowledgeGap, gap_id)
+        if row is None:
+            return False
+        row.outcome = NEAR_MISS
+        row.top_entry = chosen
+        await self.session.flush()
+        return True
 
     async def most_frequent(
         self, since: datetime | None = None, limit: int = 20

@@ -150,6 +150,9 @@ class TelegramHandlers:
         if reply.document is not None:
             log.warning("file not delivered (%s); it is not retried", reason)
             return
+        if reply.meta.get("ephemeral"):  # a letter: never kept, even for a retry
+            log.warning("ephemeral reply not delivered (%s); it is not retried", reason)
+            return
         keyring = self.app.services.keyring
         key = f"tg:{inbound.update_id}:{index}:{keyring.chat_key(CHANNEL, target)[:16]}"
         chat_ref = keyring.encrypt(target)

@@ -110,8 +110,19 @@ class WebChat:
             else:  # the core sends officers' messages through the outbox, not a reply
                 log.warning("a web reply for someone else was dropped")
         entries = [*mine, *shown]
-        stored = await self.history.record(session.chat_key, entries, self.app.services.clock())
+        kept = [e for e in entries if not e.get("ephemeral")]  # letters are shown, never kept
+        stored = await self.history.record(session.chat_key, kept, self.app.services.clock())
         if stored is None:  # erased by this very turn: show the answer, keep nothing
             return [public(e, 0) for e in shown]
-        self.notifier.notify(session.chat_key)
-        return [public(e, i) for i, e in stored]
+        if stored:
+            self.notifier.notify(session.chat_key)
+        ids = iter(i for i, _ in stored)
+        return [public(e, 0 if e.get("ephemeral") else next(ids)) for e in entries]
+
+    async def file(self, session: Session, data: str) -> Export | None:
+        """A letter's file, made again from its button data; nothing is recorded."""
+        inbound = Inbound(CHANNEL, session.handle, InboundKind.BUTTON, data)
+        for reply in await self.app.dialogue.handle(inbound):
+            if reply.document is not None and reply.audience is Audience.SENDER:
+                return Export(*reply.document)
+        return None

@@ -197,6 +197,9 @@ async def _post(request: web.Request, action: str) -> web.StreamResponse:
         return await _refuse(request, session, refused)
     if wants_json(request):
         return web.json_response({"messages": entries})
+    if any(not e["id"] for e in entries):  # a letter, never kept: show it on this page only
+        shown = [*await chat.entries(session), *(e for e in entries if not e["id"])]
+        return render_page(request, session, shown, error=None, status=200)
     raise web.HTTPSeeOther("/chat#end")
 
 
@@ -241,6 +244,38 @@ async def mydata(request: web.Request) -> web.StreamResponse:
     return web.Response(
         body=export.content,
         content_type="application/json",
+        headers={
+            "Content-Disposition": f'attachment; filename="{export.name}"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+LETTER_FILE = "l:f:"
+FILE_TYPES = {"pdf": "application/pdf", "txt": "text/plain"}
+
+
+async def letter_file(request: web.Request) -> web.StreamResponse:
+    """A letter's file, made again on request and never kept."""
+    chat = chat_of(request)
+    try:
+        body = await _body(request)
+        session = await _session_for_post(request, body)
+        data = _text_field(body, "data")
+        if not data.startswith(LETTER_FILE) or len(data.encode()) > 64:
+            raise Refused(400, "web.error_request")
+        if not await request.app[keys.LIMITS].allow_session(session.chat_key):
+            raise Refused(429, "web.error_rate")
+    except Refused as refused:
+        return await _refuse(request, None, refused)
+    export = await chat.file(session, data)
+    if export is None:
+        return web.json_response({"error": t(request, "letters.none")}, status=404)
+    kind = export.name.rsplit(".", 1)[-1]
+    return web.Response(
+        body=export.content,
+        content_type=FILE_TYPES.get(kind, "application/octet-stream"),
+        charset="utf-8" if kind == "txt" else None,
         headers={
             "Content-Disposition": f'attachment; filename="{export.name}"',
             "Cache-Control": "no-store",

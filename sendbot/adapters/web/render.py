@@ -81,12 +81,18 @@ def bot_entry(message: Outbound) -> Entry:
     rows = [
         [{"label": b.label, "data": b.data, "url": b.url} for b in row] for row in message.buttons
     ]
-    return {
+    file = message.meta.get("file")  # a letter's file, made again when downloaded
+    entry: Entry = {
         "who": "bot",
         "html": message.html,
         "buttons": [row for row in rows if row],
-        "download": message.document[0] if message.document else None,
+        "download": message.document[0] if message.document and not file else None,
     }
+    if file:
+        entry["file"] = file
+    if message.meta.get("ephemeral"):
+        entry["ephemeral"] = True
+    return entry
 
 
 def parent_entry(text: str) -> Entry:
@@ -96,10 +102,13 @@ def parent_entry(text: str) -> Entry:
 
 def public(entry: Entry, entry_id: int) -> Entry:
     """An entry as the API sends it: its id, safe HTML and buttons."""
-    return {
+    shown: Entry = {
         "id": entry_id,
         "who": entry["who"],
         "html": safe_html(entry["html"]),
         "buttons": entry["buttons"],
         "download": bool(entry.get("download")),
     }
+    if entry.get("file"):
+        shown["file"] = entry["file"]
+    return shown

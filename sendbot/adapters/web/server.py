@@ -50,6 +50,7 @@ def build_web_app(app: App, *, jobs: bool = True) -> web.Application:
     routes.add_post("/chat/press", handlers.press)
     routes.add_post("/chat/clear", handlers.clear)
     routes.add_post("/mydata", handlers.mydata)
+    routes.add_post("/chat/file", handlers.letter_file)
     routes.add_static("/static", HERE / "static", append_version=False)
     if jobs:
         web_app.cleanup_ctx.append(_jobs(chat, app))

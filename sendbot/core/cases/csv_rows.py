@@ -14,6 +14,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, TextIO
 
+from sendbot.core.cases.column_map import ColumnMap, Translator
 from sendbot.core.cases.deadlines import STAGES, age_on, transfer_kind
 
 REQUIRED = ("case_ref", "child_first_name", "child_dob", "request_date", "stage")
@@ -209,9 +210,15 @@ def check_row(line: int, raw: dict[str, str], today: date) -> CaseRow | RowProbl
 
 
 def read_rows(
-    handle: TextIO, today: date, progress: Progress | None = None
+    handle: TextIO,
+    today: date,
+    progress: Progress | None = None,
+    column_map: ColumnMap | None = None,
 ) -> tuple[list[CaseRow], list[RowProblem]]:
-    """Check a whole CSV file: the valid rows, and every problem found."""
+    """Check a whole CSV file: the valid rows, and every problem found.
+
+    With a column map, the export's own headers are read through it (see column_map.py).
+    """
     reader = csv.reader(handle)
     try:
         header = next(reader)
@@ -221,8 +228,13 @@ def read_rows(
         return [], [RowProblem(1, f"not readable as CSV: {error}")]
     names = [h.strip().lower() for h in header]
     problems: list[RowProblem] = []
-    missing = [c for c in REQUIRED if c not in names]
-    unknown = [n for n in names if n not in COLUMNS]
+    translator = Translator(column_map, names) if column_map else None
+    if translator is not None:
+        missing = translator.missing
+        unknown = []
+    else:
+        missing = [c for c in REQUIRED if c not in names]
+        unknown = [n for n in names if n not in COLUMNS]
     duplicated = sorted({n for n in names if names.count(n) > 1})
     if missing:
         problems.append(RowProblem(1, f"missing required column(s): {', '.join(missing)}"))
@@ -250,9 +262,22 @@ def read_rows(
                     RowProblem(start, f"expected {len(names)} fields, found {len(fields)}")
                 )
                 continue
-            result = check_row(start, dict(zip(names, fields, strict=True)), today)
-            if isinstance(result, RowProblem):
-                problems.append(result)
+            extra: list[str] = []
+            if translator is not None:
+                raw, extra = translator.translate(fields)
+            else:
+                raw = dict(zip(names, fields, strict=True))
+            result = check_row(start, raw, today)
+            if isinstance(result, RowProblem) or extra:
+                reasons = [result.reason] if isinstance(result, RowProblem) else []
+                reference = raw.get("case_ref", "").strip().upper()
+                problems.append(
+                    RowProblem(
+                        start,
+                        "; ".join([*reasons, *extra]),
+                        reference if REFERENCE.match(reference) else None,
+                    )
+                )
                 continue
             earlier = first_line.get(result.reference)
             if earlier is not None:

@@ -7,6 +7,9 @@ The law (England):
 - exceptions to those three: only the four in reg 10(4) (a)-(d) (reg 5(4) has the same four
   for the decision), and only where keeping to the limit is impractical;
 - annual review: within 12 months of the plan, then of the last review (CFA 2014 s44(1));
+- amended plan after a review: the decision, with the proposed amendments, within 4 weeks of
+  the review meeting, then the final amended plan within 8 weeks of sending them (reg 22(3));
+  so within 12 weeks of the meeting (R (L and others) v Devon CC [2022] EWHC 493 (Admin));
 - phase transfer: plan reviewed and amended naming the next school *before* 15 February of
   the calendar year of the transfer, before 31 March for secondary school to post-16, and at
   least 5 months before a move between post-16 institutions at another time (reg 18).
@@ -38,6 +41,7 @@ DECISION_WEEKS = 6  # reg 5(1)
 NOT_ISSUING_WEEKS = 16  # reg 10(1)
 FINAL_WEEKS = 20  # reg 13(2)
 REVIEW_MONTHS = 12  # CFA s44(1)
+AMENDMENT_WEEKS = 12  # 4 weeks to decide and propose (reg 20), then 8 (reg 22(3))
 POST16_MOVE_MONTHS = 5  # reg 18(2)
 
 Status = Literal["met", "late", "overdue", "pending", "unknown"]
@@ -111,7 +115,7 @@ class CaseFacts:
 class Deadline:
     """One time limit: when it falls due, and when the step was taken if it was."""
 
-    key: str  # decision, not_issuing, final, review, transfer
+    key: str  # decision, not_issuing, final, review, amendment, transfer_<kind>
     due: date
     done: date | None = None
     judged: bool = True  # False when the data cannot show whether it was met
@@ -178,6 +182,13 @@ def deadlines(facts: CaseFacts) -> list[Deadline]:
         base = facts.last_review_date or facts.final_date
         if base is not None:
             found.append(Deadline("review", add_months(base, REVIEW_MONTHS)))
+        reviewed = facts.last_review_date
+        if reviewed is not None and (facts.final_date is None or facts.final_date < reviewed):
+            # The export does not say whether the council decided to amend the plan: show
+            # the limit, never a verdict.
+            found.append(
+                Deadline("amendment", add_weeks(reviewed, AMENDMENT_WEEKS), None, judged=False)
+            )
         transfer = facts.next_transfer_date
         if transfer is not None:
             kind = facts.transfer_kind if facts.transfer_kind in TRANSFER_KINDS else "school"

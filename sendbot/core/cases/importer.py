@@ -18,6 +18,7 @@ from typing import Any
 from sendbot.core import audit
 from sendbot.core.cases.alerts import alert_links, stage_alert
 from sendbot.core.cases.codes import dob_digest
+from sendbot.core.cases.column_map import ColumnMap
 from sendbot.core.cases.csv_rows import (
     CaseRow,
     Progress,
@@ -202,6 +203,7 @@ async def import_cases(
     dry_run: bool = False,
     progress: Callable[[str, int], Progress] | None = None,
     actor: str | None = None,
+    column_map: ColumnMap | None = None,
 ) -> ImportReport:
     """Check a CSV file and, if every row is good, apply it in one transaction.
 
@@ -220,7 +222,10 @@ async def import_cases(
     with handle:
         try:
             rows, problems = read_rows(
-                handle, today, progress("checking", max(total - 1, 0)) if progress else None
+                handle,
+                today,
+                progress("checking", max(total - 1, 0)) if progress else None,
+                column_map,
             )
         except UnicodeDecodeError:
             rows, problems = [], [RowProblem(0, "the file is not UTF-8 text")]

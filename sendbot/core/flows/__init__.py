@@ -3,7 +3,18 @@
 from __future__ import annotations
 
 from sendbot.core.dialogue import Router
-from sendbot.core.flows import answers, browse, contact, groups, menu, mycase, officer, rights
+from sendbot.core.flows import (
+    answers,
+    browse,
+    contact,
+    council,
+    groups,
+    letters,
+    menu,
+    mycase,
+    officer,
+    rights,
+)
 
 
 def build_router() -> Router:
@@ -11,6 +22,6 @@ def build_router() -> Router:
     router = Router()
     # officer wraps the free-text handler answers sets, so it comes after answers; groups
     # wraps every parent's handler, so it comes last.
-    for flow in (menu, browse, answers, mycase, rights, contact, officer, groups):
+    for flow in (menu, browse, answers, mycase, letters, council, rights, contact, officer, groups):
         flow.register(router)
     return router

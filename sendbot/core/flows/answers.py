@@ -12,13 +12,19 @@ from sendbot.core.redaction import redact
 from sendbot.kb.normalise import normalise
 from sendbot.kb.retrieval import AnswerResult
 
+ALTERNATIVE = "w"  # a "Not what you asked?" choice: w:<entry id>
+ALTERNATIVES = 2
+
 
 async def answer_question(turn: Turn) -> None:
     """Run the question engine on the text and reply with its outcome."""
     result = turn.services.retriever.ask(turn.text)
     kb = turn.services.kb
     if result.outcome == "answer" and result.entry:
-        await show_entry(turn, result.entry, ask=ask_helpful(turn, result.entry))
+        ask = ask_helpful(turn, result.entry)
+        if not result.sure:
+            ask = await with_alternatives(turn, result, ask)
+        await show_entry(turn, result.entry, ask=ask)
         return
     await record_gap(turn, result)
     if result.outcome == "clarify":
@@ -28,6 +34,51 @@ async def answer_question(turn: Turn) -> None:
         turn.say("answer.did_you_mean", buttons)
         return
     await fallback(turn)
+
+
+async def with_alternatives(
+    turn: Turn, result: AnswerResult, ask: tuple[str, Rows] | None
+) -> tuple[str, Rows] | None:
+    """Add "Not what you asked?" buttons for the next two candidates to an unsure answer.
+
+    The question is kept (redacted) as a gap the bot was unsure about; pressing a choice
+    marks it a near miss with the entry chosen (`alternative_press`).
+    """
+    kb = turn.services.kb
+    others = [
+        c.entry
+        for c in result.candidates[1:]
+        if c.entry in kb.entries and c.entry != result.entry and _fits(ALTERNATIVE, c.entry)
+    ][:ALTERNATIVES]
+    if not others:
+        return ask
+    gap = await record_gap(turn, result, outcome="unsure")
+    data = dict(turn.data)
+    turn.set_state("idle", **data, alternatives=others, gap=gap)
+    buttons: list[list[Button]] = [list(row) for row in ask[1]] if ask else []
+    buttons += rows(
+        Button(button_label(f"🔁 {kb.entries[e].title}"), f"{ALTERNATIVE}:{e}") for e in others
+    )
+    prompt = turn.t("answer.not_what_you_asked")
+    return (f"{ask[0]}\n\n{prompt}" if ask else prompt), buttons
+
+
+async def alternative_press(turn: Turn) -> None:
+    """Show the entry chosen under "Not what you asked?", and record the near miss once."""
+    entry_id = turn.inbound.text.split(":", 1)[1]
+    data = turn.data
+    gap, given = data.get("gap"), data.get("feedback")
+    if entry_id in data.get("alternatives", ()) and isinstance(gap, int):
+        await turn.uow.gaps.near_miss(gap, entry_id)
+        if isinstance(given, str):
+            await turn.uow.feedback.record(given, helpful=False, at=turn.services.clock())
+        turn.set_state("idle")
+    await show_entry(turn, entry_id, ask=ask_helpful(turn, entry_id))
+
+
+def _fits(prefix: str, entry_id: str) -> bool:
+    """Whether a button's data fits Telegram's 64 bytes."""
+    return len(f"{prefix}:{entry_id}".encode()) <= 64
 
 
 async def fallback(turn: Turn) -> None:
@@ -76,22 +127,23 @@ async def helpful_press(turn: Turn) -> None:
         )
 
 
-async def record_gap(turn: Turn, result: AnswerResult) -> None:
-    """Keep a question the bot was unsure about, with personal data removed."""
+async def record_gap(turn: Turn, result: AnswerResult, outcome: str | None = None) -> int | None:
+    """Keep a question the bot was unsure about, with personal data removed; its row id."""
     known = turn.services.retriever.known_words()
     keyring, chat_key = turn.services.keyring, turn.conversation.chat_key
     question = redact(turn.text, known, names=await linked_child_names(turn.uow, keyring, chat_key))
     if not question:
-        return
+        return None
     top = result.candidates[0] if result.candidates else None
-    await turn.uow.gaps.add(
+    row = await turn.uow.gaps.add(
         question=question,
         key=normalise(question),
-        outcome=result.outcome,
+        outcome=outcome or result.outcome,
         top_entry=top.entry if top else None,
         score=result.score,
         at=turn.services.clock(),
     )
+    return row.id
 
 
 def register(router: Router) -> None:
@@ -99,3 +151,4 @@ def register(router: Router) -> None:
     router.default_text = answer_question
     router.button("n")(none_of_these)
     router.button("h")(helpful_press)
+    router.button(ALTERNATIVE)(alternative_press)

@@ -23,6 +23,8 @@ from sendbot.core.cases.timefmt import london_today, long_time
 from sendbot.core.dialogue import Router, Turn
 from sendbot.core.floods import alert_officers, bucket, count_since
 from sendbot.core.flows.common import menu_button, stale_button
+from sendbot.core.flows.council import stats_button
+from sendbot.core.flows.letters import write_button
 from sendbot.core.formatting import button_label, escape
 from sendbot.core.messages import Button
 from sendbot.storage.models import Case, LinkFailure
@@ -64,6 +66,10 @@ def show_status(turn: Turn, case: Case, linked: int) -> None:
     today = london_today(turn.services.clock())
     name = child_name(turn.services.keyring, texts, case)
     buttons = entry_buttons(turn.services.kb, case, today)
+    write = write_button(turn, case)
+    if write is not None:
+        buttons.insert(0, [write])
+    buttons.append([stats_button(turn)])
     more = [Button(turn.t("cases.link_another"), "c:a")]
     if linked > 1:
         more.insert(0, Button(turn.t("cases.switch"), "c:c"))

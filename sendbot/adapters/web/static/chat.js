@@ -60,6 +60,12 @@
       });
       node.appendChild(line);
     });
+    if (m.file) {
+      var fileWrap = document.createElement("div");
+      fileWrap.className = "buttons";
+      fileWrap.appendChild(formButton("/chat/file", "download", words.downloadFile, "data", m.file));
+      node.appendChild(fileWrap);
+    }
     if (m.download) {
       var wrap = document.createElement("div");
       wrap.className = "buttons";

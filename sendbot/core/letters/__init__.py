@@ -1,0 +1,1 @@
+"""Letters a parent can send the council when a time limit has passed: filled, never kept."""

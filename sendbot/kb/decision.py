@@ -1,0 +1,186 @@
+"""Answer, "did you mean" or fall back, from the lexical ranking and learned voters together.
+
+The lexical engine (`retrieval.Retriever`) ranks the entries and decides on its own as it
+always has. Each learned voter (the intent classifier, and sentence embeddings where the
+optional extra is installed) names the entry it thinks is meant, or out of scope, and is
+*sure* when its confidence reaches its own threshold. The lexical engine is sure of its
+first candidate when it would answer alone.
+
+- A question the lexical engine falls back on still falls back: whether a question is in
+  scope is decided as before (`Retriever.decide`).
+- Otherwise the first lexical candidate is answered when its score reaches `agree_floor`
+  and the sure votes for it (the lexical engine's own included) are at least one and
+  outnumber the sure votes for anything else (another entry, or out of scope). So two
+  signals that agree answer a question the lexical engine alone would only clarify;
+  a sure learned voter that disagrees turns the lexical engine's answer into "did you
+  mean"; and when no signal is sure the parent is asked.
+- An answer is given with full confidence when every signal is sure of it; otherwise the
+  next candidates go with it as "Not what you asked?" buttons.
+
+`DecisionTuning` holds the numbers; `calibrate` chooses them on the tuning half.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from typing import Protocol
+
+import numpy as np
+
+from sendbot.kb.classifier import OUT_OF_SCOPE, IntentModel
+
+
+@dataclass(frozen=True, slots=True)
+class Vote:
+    """One voter's choice: an entry id, or None for out of scope, and its confidence."""
+
+    entry: str | None
+    confidence: float
+
+
+class Voter(Protocol):
+    """A second opinion on which entry a question is about."""
+
+    name: str
+
+    def vote(self, question: str) -> Vote: ...
+
+
+@dataclass(frozen=True)
+class DecisionTuning:
+    """The numbers of the combined decision, chosen on the tuning half (`calibrate`)."""
+
+    # The lowest lexical score at which an answer the learned voters back is given.
+    agree_floor: float = 0.48
+    # A voter is sure from this confidence up (by voter name; unnamed: never sure).
+    sure: tuple[tuple[str, float], ...] = (("classifier", 0.85), ("minilm", 0.6))
+
+    def threshold(self, voter: str) -> float:
+        """From which confidence a voter is sure."""
+        return dict(self.sure).get(voter, float("inf"))
+
+    def with_threshold(self, voter: str, value: float) -> DecisionTuning:
+        """The same tuning with one voter's threshold changed."""
+        found = dict(self.sure)
+        found[voter] = value
+        return replace(self, sure=tuple(sorted(found.items())))
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """What the combined decision chose for a question the lexical engine did not refuse."""
+
+    answer: bool
+    sure: bool
+
+
+def combine(
+    top: str,
+    top_score: float,
+    lexical_sure: bool,
+    votes: Sequence[tuple[str, Vote]],
+    tuning: DecisionTuning,
+) -> Verdict:
+    """Answer the first lexical candidate or not, and whether with full confidence."""
+    backing = int(lexical_sure)
+    against = 0
+    for name, vote in votes:
+        if vote.confidence < tuning.threshold(name):
+            continue
+        if vote.entry == top:
+            backing += 1
+        else:
+            against += 1
+    answer = top_score >= tuning.agree_floor and backing >= 1 and backing > against
+    return Verdict(answer=answer, sure=answer and backing == len(votes) + 1)
+
+
+class IntentVoter:
+    """The intent classifier as a voter: its most probable class and that probability."""
+
+    name = "classifier"
+
+    def __init__(self, model: IntentModel) -> None:
+        self.model = model
+
+    def vote(self, question: str) -> Vote:
+        """The classifier's choice (None for the out-of-scope class)."""
+        probabilities = self.model.probabilities(question)
+        best = int(np.argmax(probabilities))
+        label = self.model.classes[best]
+        return Vote(None if label == OUT_OF_SCOPE else label, float(probabilities[best]))
+
+
+# -- calibration ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    """What the tuning half's question needs to replay the decision with other numbers."""
+
+    expect: tuple[str, ...]
+    refused: bool
+    top: str | None
+    top_score: float
+    lexical_sure: bool
+    votes: tuple[tuple[str, Vote], ...]
+
+
+def outcome_counts(cases: Iterable[Case], tuning: DecisionTuning) -> tuple[int, int, int]:
+    """Right answers to in-scope questions, wrong answers (any question), and questions."""
+    right = wrong = total = 0
+    for case in cases:
+        total += 1
+        if case.refused or case.top is None:
+            continue
+        verdict = combine(case.top, case.top_score, case.lexical_sure, case.votes, tuning)
+        if not verdict.answer:
+            continue
+        if case.top in case.expect:
+            right += 1
+        else:
+            wrong += 1
+    return right, wrong, total
+
+
+def calibrate(
+    cases: Sequence[Case],
+    voters: Sequence[str],
+    max_wrong: float = 0.015,
+    start: DecisionTuning | None = None,
+) -> DecisionTuning:
+    """The numbers that answer the most tuning questions rightly, within a budget of wrong ones.
+
+    Wrong answers (to in-scope questions, or any answer to an out-of-scope one) may be
+    at most `max_wrong` of the in-scope questions: below the target of 0.02, so that a
+    new set has some room. A grid over the lexical floor and each voter's threshold (one
+    at a time, twice over, as coordinate ascent); ties go to the stricter numbers.
+    """
+    tuning = start or DecisionTuning()
+    floors = [round(float(x), 3) for x in np.arange(0.20, 0.70, 0.02)]
+    levels = [round(float(x), 3) for x in np.arange(0.30, 0.99, 0.025)]
+    allowed = max_wrong * sum(1 for case in cases if case.expect)
+
+    def goodness(candidate: DecisionTuning) -> tuple[int, int]:
+        right, wrong, _ = outcome_counts(cases, candidate)
+        return (right if wrong <= allowed else -1, -wrong)
+
+    for _ in range(2):
+        for name in voters:
+            options = [tuning.with_threshold(name, level) for level in levels]
+            tuning = _best(options, goodness)
+        tuning = _best([replace(tuning, agree_floor=f) for f in floors], goodness)
+    return tuning
+
+
+def _best(options: Sequence[DecisionTuning], goodness: object) -> DecisionTuning:
+    """The option with the highest goodness; the last (strictest) on ties."""
+    assert callable(goodness)
+    best = options[0]
+    best_value = goodness(best)
+    for option in options[1:]:
+        value = goodness(option)
+        if value >= best_value:
+            best, best_value = option, value
+    return best

@@ -1,0 +1,142 @@
+"""The combined decision: the lexical ranking and learned voters, and its calibration."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sendbot.config import bundled_knowledge_dir
+from sendbot.kb.decision import Case, DecisionTuning, Vote, calibrate, combine, outcome_counts
+from sendbot.kb.engine import build_engine
+from sendbot.kb.loader import KnowledgeBase, load_knowledge
+from sendbot.kb.retrieval import Retriever
+
+TUNING = DecisionTuning(agree_floor=0.4, sure=(("classifier", 0.8), ("minilm", 0.6)))
+
+
+def votes(*pairs: tuple[str, str | None, float]) -> list[tuple[str, Vote]]:
+    return [(name, Vote(entry, confidence)) for name, entry, confidence in pairs]
+
+
+def test_agreeing_signals_answer_what_the_lexical_engine_alone_would_only_clarify() -> None:
+    verdict = combine("a", 0.5, False, votes(("classifier", "a", 0.9)), TUNING)
+    assert verdict.answer and not verdict.sure
+
+
+def test_an_answer_is_sure_only_when_every_signal_is() -> None:
+    assert combine("a", 0.9, True, votes(("classifier", "a", 0.9)), TUNING).sure
+    both = votes(("classifier", "a", 0.9), ("minilm", "a", 0.5))
+    verdict = combine("a", 0.9, True, both, TUNING)
+    assert verdict.answer and not verdict.sure
+
+
+def test_a_sure_voter_that_disagrees_turns_an_answer_into_did_you_mean() -> None:
+    assert not combine("a", 0.9, True, votes(("classifier", "b", 0.95)), TUNING).answer
+    # Out of scope is a disagreement too.
+    assert not combine("a", 0.9, True, votes(("classifier", None, 0.95)), TUNING).answer
+    # Two against one: the majority of sure signals decides.
+    two = votes(("classifier", "a", 0.9), ("minilm", "b", 0.7))
+    assert combine("a", 0.9, True, two, TUNING).answer
+
+
+def test_unsure_signals_and_low_scores_ask() -> None:
+    assert not combine("a", 0.5, False, votes(("classifier", "a", 0.5)), TUNING).answer
+    assert not combine("a", 0.3, False, votes(("classifier", "a", 0.99)), TUNING).answer
+    # An unsure voter leaves the lexical engine's own answer standing, unsure.
+    verdict = combine("a", 0.9, True, votes(("classifier", "b", 0.3)), TUNING)
+    assert verdict.answer and not verdict.sure
+    # A voter nobody tuned is never sure.
+    assert not combine("a", 0.5, False, votes(("other", "a", 1.0)), TUNING).answer
+
+
+def case(expect: str | None, top: str, score: float, confidence: float) -> Case:
+    return Case(
+        expect=(expect,) if expect else (),
+        refused=False,
+        top=top,
+        top_score=score,
+        lexical_sure=False,
+        votes=(("classifier", Vote(top, confidence)),),
+    )
+
+
+def test_calibration_answers_the_most_within_the_budget_of_wrong_answers() -> None:
+    # Forty questions with a sure classifier (0.9), all right; ten with a middling one
+    # (0.6), of which two are wrong.
+    cases = [case("a", "a", 0.6, 0.9) for _ in range(40)]
+    cases += [case("a", "a", 0.6, 0.6) for _ in range(8)]
+    cases += [case("a", "b", 0.6, 0.6) for _ in range(2)]
+    picked = calibrate(cases, ["classifier"])
+    assert outcome_counts(cases, picked)[:2] == (40, 0)
+    assert 0.6 < picked.threshold("classifier") <= 0.9
+    # A budget of a tenth of the in-scope questions lets the middling ones through.
+    loose = calibrate(cases, ["classifier"], max_wrong=0.1)
+    assert outcome_counts(cases, loose)[:2] == (48, 2)
+
+
+@pytest.fixture(scope="module")
+def kb() -> KnowledgeBase:
+    return load_knowledge(bundled_knowledge_dir(), "bristol")
+
+
+@pytest.fixture(scope="module")
+def engine(kb: KnowledgeBase, tmp_path_factory: pytest.TempPathFactory) -> Retriever:
+    return build_engine(kb, tmp_path_factory.mktemp("cache"))[0]
+
+
+def test_equal_lexical_scores_prefer_the_closer_phrasing(kb: KnowledgeBase) -> None:
+    ranked = Retriever(kb).rank("local offer website")
+    assert ranked[0].score == ranked[1].score
+    assert [c.entry for c in ranked[:2]] == ["local-offer", "local-offer-feedback"]
+
+
+@pytest.mark.parametrize(
+    ("question", "entry"),
+    [
+        ("how long does an ehcp take", "ehcp-timeline"),
+        ("what is the local offer", "local-offer"),
+        ("can my child get help with school transport", "school-transport"),
+    ],
+)
+def test_questions_the_lexical_engine_only_clarified_are_answered(
+    kb: KnowledgeBase, engine: Retriever, question: str, entry: str
+) -> None:
+    assert Retriever(kb).ask(question).outcome == "clarify"
+    result = engine.ask(question)
+    assert (result.outcome, result.entry) == ("answer", entry)
+
+
+def test_an_unsure_answer_keeps_its_alternatives(engine: Retriever) -> None:
+    result = engine.ask("what is the local offer")
+    assert result.outcome == "answer" and not result.sure
+    assert result.candidates[1].entry == "local-offer-feedback"
+    assert result.as_json()["sure"] is False
+
+
+def test_a_tie_is_still_a_question_but_the_closer_entry_comes_first(engine: Retriever) -> None:
+    result = engine.ask("local offer website")
+    assert result.outcome == "clarify"
+    assert [c.entry for c in result.candidates[:2]] == ["local-offer", "local-offer-feedback"]
+
+
+def test_out_of_scope_questions_still_fall_back(engine: Retriever) -> None:
+    for question in ("how do i pay my council tax", "tell me a joke", "renew my passport"):
+        assert engine.ask(question).outcome == "fallback", question
+
+
+def test_the_lexical_engine_is_what_remains_without_voters(
+    kb: KnowledgeBase, engine: Retriever
+) -> None:
+    alone = engine.with_voters(())
+    for question in ("how long does an ehcp take", "what is an ehcp", "tell me a joke"):
+        assert alone.ask(question) == Retriever(kb).ask(question)
+
+
+def test_the_served_engine_uses_the_cache(kb: KnowledgeBase, tmp_path: Path) -> None:
+    first, built = build_engine(kb, tmp_path)
+    second, cached = build_engine(kb, tmp_path)
+    assert (built.cache_hit, cached.cache_hit) == (False, True)
+    assert built.voters == ("classifier",)
+    for question in ("local offer website", "what is a senco", "my bin was missed"):
+        assert first.ask(question) == second.ask(question)
