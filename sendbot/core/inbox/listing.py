@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy.orm import aliased
 
 from sendbot.core.escalation.references import read_reference
 from sendbot.core.inbox import sla
@@ -62,12 +63,20 @@ class Listing:
 
 
 def _waiting() -> ColumnElement[bool]:
-    """Tickets whose newest message is an officer's: one uncorrelated subquery, run once."""
-    newest = select(func.max(TicketMessage.id)).group_by(TicketMessage.ticket_id)
-    officer_last = select(TicketMessage.ticket_id).where(
-        TicketMessage.id.in_(newest), TicketMessage.author == "officer"
+    """Tickets whose newest message is an officer's (correlated EXISTS: an index lookup each).
+
+    Written as EXISTS rather than IN over a grouped subquery so that its negation is an
+    anti-join: PostgreSQL runs `NOT IN (subquery)` row by row once the subquery outgrows
+    memory (2.3 s a page at 10,000 tickets).
+    """
+    later = aliased(TicketMessage)
+    newer = select(later.id).where(later.ticket_id == Ticket.id, later.id > TicketMessage.id)
+    officer_last = select(TicketMessage.id).where(
+        TicketMessage.ticket_id == Ticket.id,
+        TicketMessage.author == "officer",
+        ~newer.exists(),
     )
-    return Ticket.id.in_(officer_last)
+    return officer_last.exists()
 
 
 def _conditions(
