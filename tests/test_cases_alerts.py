@@ -15,9 +15,10 @@ from sendbot.app import App, open_app
 from sendbot.config import Settings
 from sendbot.core.cases.alerts import check_deadlines
 from sendbot.core.cases.timefmt import LONDON, not_before
-from sendbot.core.jobs import JobContext, scheduled_jobs
+from sendbot.core.jobs.registry import JobContext
 from sendbot.core.messages import Outbound
 from sendbot.core.outbox import deliver_due
+from sendbot.core.schedule import scheduled_jobs
 from sendbot.storage.models import CaseEvent, LinkFailure, OutboxMessage
 from tests.casefiles import seed
 

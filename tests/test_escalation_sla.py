@@ -16,11 +16,11 @@ from sendbot.app import App
 from sendbot.config import Settings
 from sendbot.core.escalation.jobs import (
     escalation_jobs,
-    purge_closed_ticket_content,
     send_overdue_digest,
     send_reminders,
 )
 from sendbot.core.escalation.sla import add_working_days, due_at, half_time, is_working_day
+from sendbot.core.privacy.retention import purge_closed_ticket_content
 from sendbot.storage.models import Ticket
 from tests.test_escalation import (
     GROUP,

@@ -14,10 +14,11 @@ from sqlalchemy import func, select, update
 
 from sendbot.app import App, open_app
 from sendbot.config import Settings
-from sendbot.core.jobs import JobContext, scheduled_jobs
+from sendbot.core.jobs.registry import JobContext
 from sendbot.core.messages import Outbound
 from sendbot.core.outbox import enqueue
 from sendbot.core.privacy.retention import purge_expired
+from sendbot.core.schedule import scheduled_jobs
 from sendbot.storage.models import (
     Conversation,
     KnowledgeGap,

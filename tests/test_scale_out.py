@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sendbot.app import App, open_app
 from sendbot.clock import system_clock
 from sendbot.config import Settings
-from sendbot.core.jobs import Job, JobContext, run_job
+from sendbot.core.jobs.registry import Job, JobContext, run_job
 from sendbot.core.messages import Inbound, InboundKind
 from sendbot.storage.db import Database
 from sendbot.storage.models import Conversation, ProcessedUpdate
@@ -119,7 +119,7 @@ async def test_an_everywhere_job_runs_in_every_process(app: App) -> None:
 
 
 async def test_handled_update_ids_are_forgotten_after_two_days(app: App) -> None:
-    from sendbot.core.jobs import purge_processed_updates
+    from sendbot.core.jobs.updates import purge_processed_updates
 
     await app.dialogue.handle(start(9001))
     context = JobContext(app.services, app.database)

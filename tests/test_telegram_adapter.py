@@ -305,7 +305,7 @@ async def test_network_failures_go_to_the_outbox_and_are_delivered_later(
 
 
 async def test_every_core_job_is_scheduled(settings: Settings, app: App) -> None:
-    from sendbot.core.jobs import scheduled_jobs
+    from sendbot.core.schedule import scheduled_jobs
 
     async with telegram_bot(settings, app) as (_, application):
         assert application.job_queue is not None

@@ -29,8 +29,8 @@ from sendbot.core.cases.importer import import_cases
 from sendbot.core.cases.status import child_name, entry_buttons, status_text
 from sendbot.core.cases.timefmt import london_today
 from sendbot.core.keyring import Keyring
-from sendbot.core.texts import Texts
 from sendbot.kb.loader import KnowledgeBase
+from sendbot.kb.texts import Texts
 from sendbot.storage.db import Database
 from sendbot.storage.models import Case, CaseLink
 

@@ -30,8 +30,8 @@ def _plain(html: str) -> str:
 @click.pass_context
 def ask(ctx: click.Context, question: str, as_json: bool) -> None:
     """Answer a question from the knowledge base ('-' reads one question a line from stdin)."""
-    from sendbot.core.texts import Texts
     from sendbot.kb.retrieval import Retriever
+    from sendbot.kb.texts import Texts
 
     settings = settings_from(ctx)
     kb = knowledge_from(ctx)

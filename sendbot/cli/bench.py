@@ -80,8 +80,8 @@ def bench_cases(
     """Import N rows, then status lookups among M cases, on SQLite and PostgreSQL."""
     from sendbot.bench.cases import format_table, run
     from sendbot.core.keyring import Keyring
-    from sendbot.core.texts import Texts
     from sendbot.kb.loader import load_knowledge
+    from sendbot.kb.texts import Texts
 
     settings = settings_from(ctx)
     logging.getLogger("alembic").setLevel(logging.WARNING)

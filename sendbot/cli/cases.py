@@ -58,7 +58,7 @@ def cases_import(ctx: click.Context, file: Path, dry_run: bool) -> None:
     """
     from sendbot.app import build_keyring
     from sendbot.core.cases.importer import ImportReport, import_cases
-    from sendbot.core.texts import Texts
+    from sendbot.kb.texts import Texts
 
     settings = settings_from(ctx)
     bars = ProgressBars()

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from sendbot.clock import Clock, system_clock
 from sendbot.config import Settings
 from sendbot.core.keyring import Keyring
-from sendbot.core.texts import Texts
 from sendbot.kb.loader import KnowledgeBase, load_knowledge
 from sendbot.kb.retrieval import Retriever
+from sendbot.kb.texts import Texts
 
 
 @dataclass

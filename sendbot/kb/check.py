@@ -13,7 +13,6 @@ import phonenumbers
 import textstat
 import yaml
 
-from sendbot.core.texts import Texts
 from sendbot.kb.loader import (
     NEXT_STEPS_HEADING,
     Entry,
@@ -26,6 +25,7 @@ from sendbot.kb.loader import (
 from sendbot.kb.off_topic import DEFAULT_OFF_TOPICS, OffTopics
 from sendbot.kb.superseded import DEFAULT_SUPERSEDED, SupersededList
 from sendbot.kb.synonyms import DEFAULT_SYNONYMS, Analyser, SynonymTable
+from sendbot.kb.texts import Texts
 
 MAX_GRADE = 9.0
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")

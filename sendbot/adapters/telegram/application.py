@@ -15,7 +15,7 @@ from sendbot.adapters.telegram.jobs import schedule_jobs
 from sendbot.adapters.telegram.translate import Audience
 from sendbot.app import App
 from sendbot.config import Settings
-from sendbot.core.texts import Texts
+from sendbot.kb.texts import Texts
 
 # The commands shown in Telegram's menu, in order; descriptions live in messages.yaml.
 COMMANDS = ("start", "help", "ask", "mycase", "contact", "privacy", "mydata", "deleteme")

@@ -9,8 +9,9 @@ from typing import Any
 from telegram.ext import Application, JobQueue
 
 from sendbot.app import App
-from sendbot.core.jobs import Job, JobContext, run_job, scheduled_jobs
+from sendbot.core.jobs.registry import Job, JobContext, run_job
 from sendbot.core.outbox import Sender
+from sendbot.core.schedule import scheduled_jobs
 
 FIRST_RUN_WITHIN = timedelta(seconds=30)
 

@@ -16,7 +16,7 @@ import aiohttp_jinja2
 from aiohttp import web
 from aiohttp_sse import sse_response
 
-from sendbot.adapters.web import server
+from sendbot.adapters.web import keys
 from sendbot.adapters.web.chat import TooLong, WebChat
 from sendbot.adapters.web.live import POLL_S
 from sendbot.adapters.web.sessions import (
@@ -48,7 +48,7 @@ class Refused(Exception):
 
 def chat_of(request: web.Request) -> WebChat:
     """The web chat this server runs."""
-    return request.app[server.CHAT]
+    return request.app[keys.CHAT]
 
 
 def t(request: web.Request, key: str, **values: object) -> str:
@@ -134,7 +134,7 @@ async def widget(request: web.Request) -> web.StreamResponse:
 async def _session_for_post(request: web.Request, body: dict[str, Any]) -> Session:
     """The POST's session, its CSRF token checked and its address's limit counted."""
     chat = chat_of(request)
-    if not await request.app[server.LIMITS].allow_ip(request):
+    if not await request.app[keys.LIMITS].allow_ip(request):
         raise Refused(429, "web.error_rate")
     session = session_of(request, chat.app.settings, chat.app.services.keyring)
     if session is None:
@@ -177,7 +177,7 @@ async def _post(request: web.Request, action: str) -> web.StreamResponse:
     try:
         body = await _body(request)
         session = await _session_for_post(request, body)
-        limits = request.app[server.LIMITS]
+        limits = request.app[keys.LIMITS]
         if action in ("send", "press") and not await limits.allow_session(session.chat_key):
             raise Refused(429, "web.error_rate")
         if action == "send":
@@ -268,7 +268,7 @@ def _after(request: web.Request) -> int:
 async def history(request: web.Request) -> web.StreamResponse:
     """Messages newer than ?after= (also the long-polling fallback)."""
     session = _known_session(request)
-    if not await request.app[server.LIMITS].allow_ip(request):
+    if not await request.app[keys.LIMITS].allow_ip(request):
         return web.json_response({"error": t(request, "web.error_rate")}, status=429)
     entries = await chat_of(request).entries(session, _after(request))
     return web.json_response({"messages": entries}, headers={"Cache-Control": "no-store"})
@@ -280,7 +280,7 @@ async def events(request: web.Request) -> web.StreamResponse:
     chat = chat_of(request)
     after = _after(request)
     task: asyncio.Task[object] | None = asyncio.current_task()
-    streams = request.app[server.STREAMS]
+    streams = request.app[keys.STREAMS]
     if task is not None:
         streams.tasks.add(task)
     try:

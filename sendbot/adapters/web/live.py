@@ -17,10 +17,11 @@ from datetime import datetime, timedelta
 from sendbot.adapters.web.history import History
 from sendbot.adapters.web.render import bot_entry
 from sendbot.adapters.web.sessions import CHANNEL
-from sendbot.core.jobs import Job, JobContext, run_job, scheduled_jobs
+from sendbot.core.jobs.registry import Job, JobContext, run_job
 from sendbot.core.keyring import Keyring
 from sendbot.core.messages import Outbound
 from sendbot.core.outbox import RecipientGone
+from sendbot.core.schedule import scheduled_jobs
 
 log = logging.getLogger(__name__)
 

@@ -12,26 +12,15 @@ from aiohttp import web
 
 from sendbot.adapters.web import handlers
 from sendbot.adapters.web.chat import WebChat
+from sendbot.adapters.web.keys import CHAT, LIMITS, STREAMS, Streams
 from sendbot.adapters.web.live import Notifier, WebSender, run_jobs
 from sendbot.adapters.web.ratelimit import RateLimits, rate_storage
 from sendbot.adapters.web.security import security_middleware
 from sendbot.app import App
-from sendbot.core.jobs import JobContext
+from sendbot.core.jobs.registry import JobContext
 
 HERE = Path(__file__).resolve().parent
 MAX_BODY_BYTES = 64 * 1024  # a 4,000-character message, form-encoded, fits with room
-CHAT = web.AppKey("chat", WebChat)
-LIMITS = web.AppKey("limits", RateLimits)
-
-
-class Streams:
-    """The event streams open in this process."""
-
-    def __init__(self) -> None:
-        self.tasks: set[asyncio.Task[object]] = set()
-
-
-STREAMS = web.AppKey("streams", Streams)
 
 
 def build_web_app(app: App, *, jobs: bool = True) -> web.Application:

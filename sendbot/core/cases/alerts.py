@@ -16,7 +16,7 @@ from sendbot.core.cases.status import facts_of
 from sendbot.core.cases.timefmt import london_today, long_date, not_before
 from sendbot.core.messages import Button, Outbound
 from sendbot.core.outbox import enqueue
-from sendbot.core.texts import Texts
+from sendbot.kb.texts import Texts
 from sendbot.storage.db import Database
 from sendbot.storage.models import CaseLink
 from sendbot.storage.unit_of_work import UnitOfWork

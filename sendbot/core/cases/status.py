@@ -9,8 +9,8 @@ from sendbot.core.cases.timefmt import london_today, long_date
 from sendbot.core.formatting import button_label
 from sendbot.core.keyring import Keyring
 from sendbot.core.messages import Button
-from sendbot.core.texts import Texts
 from sendbot.kb.loader import KnowledgeBase
+from sendbot.kb.texts import Texts
 from sendbot.storage.models import Case
 
 # Knowledge entries worth offering at each stage, most useful first.

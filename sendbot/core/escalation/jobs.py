@@ -1,8 +1,9 @@
 """Scheduled work for tickets: reminders at half time and when overdue, the leads' daily list.
 
-Each is a job function like those in sendbot/core/jobs.py, for any adapter's job queue.
-They run once across processes: the job lease lets one process run them, the rows they
-touch are locked with SKIP LOCKED on PostgreSQL, and every message has a dedupe key.
+Each registers itself in the job registry (sendbot/core/jobs/registry.py), from which any
+adapter's runner schedules it. They run once across processes: the job lease lets one
+process run them, the rows they touch are locked with SKIP LOCKED on PostgreSQL, and
+every message has a dedupe key.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from sendbot.core.cases.timefmt import LONDON
 from sendbot.core.escalation.delivery import to_group, to_officer, to_person
 from sendbot.core.escalation.officers import holder_name
 from sendbot.core.escalation.tickets import age, kind_name, when
-from sendbot.core.jobs import Job, JobContext
+from sendbot.core.jobs.registry import Job, JobContext, register
 from sendbot.core.messages import Button, Outbound
 from sendbot.core.services import Services
 from sendbot.storage.db import Database
@@ -96,12 +97,6 @@ async def send_overdue_digest(database: Database, services: Services, now: datet
     return sent
 
 
-async def purge_closed_ticket_content(database: Database, now: datetime, days: int) -> int:
-    """Erase the content of tickets closed more than `days` days ago; counts are kept."""
-    async with database.unit_of_work() as uow:
-        return await uow.tickets.strip_closed_before(now - timedelta(days=days), at=now)
-
-
 async def ticket_reminders(context: JobContext) -> object:
     """Job: half-time and overdue reminders."""
     services = context.services
@@ -114,9 +109,10 @@ async def overdue_digest(context: JobContext) -> object:
     return await send_overdue_digest(context.database, services, services.clock())
 
 
+TICKET_REMINDERS = register(Job("ticket-reminders", timedelta(minutes=10), ticket_reminders))
+OVERDUE_DIGEST = register(Job("overdue-digest", timedelta(hours=1), overdue_digest))
+
+
 def escalation_jobs() -> list[Job]:
-    """The escalation jobs, for scheduled_jobs() in sendbot/core/jobs.py."""
-    return [
-        Job("ticket-reminders", timedelta(minutes=10), ticket_reminders),
-        Job("overdue-digest", timedelta(hours=1), overdue_digest),
-    ]
+    """The escalation jobs (registered on import, like every job)."""
+    return [TICKET_REMINDERS, OVERDUE_DIGEST]

@@ -19,7 +19,6 @@ from sqlalchemy import delete
 
 from sendbot.config import Settings
 from sendbot.core.cases.alerts import FAILURE_RETENTION
-from sendbot.core.escalation.jobs import purge_closed_ticket_content
 from sendbot.core.gaps import purge_gaps
 from sendbot.storage.db import Database
 from sendbot.storage.models import OutboxMessage, SecurityFailure
@@ -52,6 +51,12 @@ class PurgeReport:
             + self.invite_failures
             + self.rate_counters
         )
+
+
+async def purge_closed_ticket_content(database: Database, now: datetime, days: int) -> int:
+    """Erase the content of tickets closed more than `days` days ago; counts are kept."""
+    async with database.unit_of_work() as uow:
+        return await uow.tickets.strip_closed_before(now - timedelta(days=days), at=now)
 
 
 async def purge_expired(database: Database, settings: Settings, now: datetime) -> PurgeReport:

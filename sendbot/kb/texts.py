@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 from typing import Any
 
 import yaml
-
-from sendbot.core.formatting import escape
 
 
 class MissingText(KeyError):
@@ -44,7 +43,7 @@ class Texts:
             raise MissingText(key)
         if not values:
             return template
-        return template.format(**{name: escape(str(value)) for name, value in values.items()})
+        return template.format(**{name: _escape(str(value)) for name, value in values.items()})
 
     def keys(self) -> list[str]:
         """Every dotted key that holds a sentence."""
@@ -59,3 +58,8 @@ class Texts:
 
         walk(self._catalogue, "")
         return found
+
+
+def _escape(text: str) -> str:
+    """Escape a value for the HTML the sentences are written in (as core.formatting.escape)."""
+    return html.escape(text, quote=True)
