@@ -17,13 +17,13 @@ from sendbot.core.escalation.results import (
     EmptyText,
     NoSuchOfficer,
     NotALead,
-    Parent,
     TicketClosed,
     TicketNotFound,
 )
 from sendbot.core.escalation.service import officers, parents
 from sendbot.core.escalation.tickets import Draft
 from sendbot.core.flows.ticket_notices import chat_desk
+from sendbot.core.people import Parent
 from sendbot.storage.models import AuditRecord, Officer, OfficerChannel, OutboxMessage
 
 WEB_PARENT = Parent(chat_key="k" * 64, channel="web", chat_ref=None)

@@ -9,25 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sendbot.storage.models import Conversation, OfferFeedback, Officer, Ticket, TicketMessage
-
-
-@dataclass(frozen=True)
-class Parent:
-    """A parent as the service knows them: one channel identity (a chat, a web session).
-
-    `chat_key` is the keyed hash that scopes every read of their tickets; `chat_ref` the
-    encrypted address their ticket's messages are delivered to, on `channel`.
-    """
-
-    chat_key: str
-    channel: str
-    chat_ref: str | None
-
-    @classmethod
-    def of(cls, conversation: Conversation) -> Parent:
-        """The parent whose conversation this is."""
-        return cls(conversation.chat_key, conversation.channel, conversation.chat_ref)
+from sendbot.storage.models import OfferFeedback, Officer, Ticket, TicketMessage
 
 
 class EscalationError(Exception):

@@ -9,13 +9,14 @@ from __future__ import annotations
 from sendbot.core.dialogue import Turn
 from sendbot.core.escalation.officers import shown_name
 from sendbot.core.escalation.references import find_reference
-from sendbot.core.escalation.results import BadRating, EscalationError, Parent, TicketView
+from sendbot.core.escalation.results import BadRating, EscalationError, TicketView
 from sendbot.core.escalation.service import parents
 from sendbot.core.escalation.tickets import kind_name, open_text, when
 from sendbot.core.flows.common import menu_button, stale_button
 from sendbot.core.flows.ticket_notices import chat_desk, parent_buttons, rating_buttons
 from sendbot.core.formatting import button_label, escape
 from sendbot.core.messages import Button
+from sendbot.core.people import Parent
 
 STATE_ADD = "ticket_add"
 

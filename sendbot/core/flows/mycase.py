@@ -7,41 +7,36 @@ linked to this chat: a chat never sees anything about another case.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
+from sendbot.core.cases import service as case_service
 from sendbot.core.cases.codes import code_hash, normalise_code
 from sendbot.core.cases.dates import read_birth_date
-from sendbot.core.cases.linking import (
-    CODE_MAX_FAILURES,
-    LinkResult,
-    flood_paused_until,
-    link_case,
-    paused_until,
-)
 from sendbot.core.cases.status import child_name, entry_buttons, status_text
 from sendbot.core.cases.timefmt import london_today, long_time
 from sendbot.core.dialogue import Router, Turn
-from sendbot.core.floods import alert_officers, bucket, count_since
 from sendbot.core.flows.common import menu_button, stale_button
 from sendbot.core.flows.council import stats_button
 from sendbot.core.flows.letters import write_button
 from sendbot.core.formatting import button_label, escape
 from sendbot.core.messages import Button
-from sendbot.storage.models import Case, LinkFailure
+from sendbot.core.people import Parent
+from sendbot.storage.models import Case
 
 STATE_CODE = "case_code"
 STATE_DOB = "case_dob"
 HELP_CONTACTS = ("sen_team", "sendiass")
 
 
-def _chat_key(turn: Turn) -> str:
-    return turn.conversation.chat_key
+def _parent(turn: Turn) -> Parent:
+    """The parent writing: this chat's channel identity, which scopes every case lookup."""
+    return Parent.of(turn.conversation)
 
 
 async def show_my_case(turn: Turn) -> None:
     """The 'My case' button and /mycase: the status, a choice of children, or linking."""
     turn.set_state("idle")
-    cases = await turn.uow.cases.linked_cases(_chat_key(turn))
+    cases = await case_service.linked(turn.uow, _parent(turn))
     if not cases:
         await ask_for_code(turn)
     elif len(cases) == 1:
@@ -115,18 +110,11 @@ async def ask_for_code(turn: Turn) -> None:
 
 async def _paused(turn: Turn) -> bool:
     """Tell a paused chat (or everyone, in a flood) so, kindly, with help; True if paused."""
-    now = turn.services.clock()
-    until = await paused_until(turn.uow, _chat_key(turn), now)
-    key = "cases.paused"
-    if until is None:
-        settings = turn.services.settings
-        window = timedelta(minutes=settings.flood_minutes)
-        until = await flood_paused_until(turn.uow, now, settings.link_flood_failures, window)
-        key = "cases.slowed"
-    if until is None:
+    paused = await case_service.pause(turn.uow, turn.services, _parent(turn))
+    if paused is None:
         return False
     turn.set_state("idle")
-    say_paused(turn, until, key)
+    say_paused(turn, paused.until, "cases.slowed" if paused.everyone else "cases.paused")
     return True
 
 
@@ -186,20 +174,7 @@ async def dob_entered(turn: Turn) -> None:
         turn.say(f"cases.dob_{parsed.problem}", [[menu_button(turn)]])
         return
     settings = turn.services.settings
-    result = await link_case(
-        turn.uow,
-        turn.services.keyring,
-        chat_key=_chat_key(turn),
-        channel=turn.conversation.channel,
-        chat_ref=turn.conversation.chat_ref,
-        code_hash=hashed,
-        born=parsed.value,
-        now=now,
-        max_parents=settings.case_max_parents,
-        flood_failures=settings.link_flood_failures,
-        flood_window=timedelta(minutes=settings.flood_minutes),
-    )
-    await _alert_on_failure(turn, result, now)
+    result = await case_service.link(turn.uow, turn.services, _parent(turn), hashed, parsed.value)
     if result.outcome in ("paused", "slowed") and result.paused_until is not None:
         turn.set_state("idle")
         say_paused(turn, result.paused_until, f"cases.{result.outcome}")
@@ -214,49 +189,14 @@ async def dob_entered(turn: Turn) -> None:
         turn.say("cases.full", [[menu_button(turn)]], name=name, limit=settings.case_max_parents)
         return
     turn.say("cases.linked" if result.outcome == "linked" else "cases.already_linked", name=name)
-    linked = len(await turn.uow.cases.linked_cases(_chat_key(turn)))
+    linked = len(await case_service.linked(turn.uow, _parent(turn)))
     show_status(turn, result.case, linked)
-
-
-async def _alert_on_failure(turn: Turn, result: LinkResult, now: datetime) -> None:
-    """Tell officers of a code stopped by wrong dates of birth, and of a flood beginning."""
-    if result.outcome not in ("failed", "paused"):
-        return
-    services = turn.services
-    if result.revoked is not None:
-        await alert_officers(
-            turn.uow,
-            services,
-            key=f"code-revoked-{result.revoked}-{int(now.timestamp())}",
-            html=turn.t("security.code_revoked", reference=result.revoked, tries=CODE_MAX_FAILURES),
-            now=now,
-            detail={"case": result.revoked},
-        )
-    settings = services.settings
-    window = timedelta(minutes=settings.flood_minutes)
-    until = await flood_paused_until(turn.uow, now, settings.link_flood_failures, window)
-    if until is None:
-        return
-    failures = await count_since(turn.uow, LinkFailure.at, (), now - window)
-    await alert_officers(
-        turn.uow,
-        services,
-        key=f"link-flood-{bucket(now, window)}",
-        html=turn.t(
-            "security.link_flood",
-            count=failures,
-            minutes=settings.flood_minutes,
-            until=long_time(until),
-        ),
-        now=now,
-        detail={"failures": failures, "minutes": settings.flood_minutes},
-    )
 
 
 async def unlink_command(turn: Turn) -> None:
     """/unlink: choose the case (if more than one) and confirm."""
     turn.set_state("idle")
-    cases = await turn.uow.cases.linked_cases(_chat_key(turn))
+    cases = await case_service.linked(turn.uow, _parent(turn))
     if not cases:
         turn.say("cases.none_linked", [[menu_button(turn)]])
     elif len(cases) == 1:
@@ -299,19 +239,22 @@ async def case_button(turn: Turn) -> None:
         turn.say("cases.kept", [[menu_button(turn)]])
         return
     case_id = int(parts[2]) if len(parts) == 3 and parts[2].isdigit() else None
-    case = await turn.uow.cases.linked_case(_chat_key(turn), case_id) if case_id else None
+    try:
+        case = await case_service.linked_case(turn.uow, _parent(turn), case_id)
+    except case_service.CaseNotFound:
+        case = None
     if case is None or action not in ("v", "u", "x"):
         await stale_button(turn)
         return
     turn.set_state("idle")
     if action == "v":
-        linked = len(await turn.uow.cases.linked_cases(_chat_key(turn)))
+        linked = len(await case_service.linked(turn.uow, _parent(turn)))
         show_status(turn, case, linked)
     elif action == "u":
         confirm_unlink(turn, case)
     else:
         name = child_name(turn.services.keyring, turn.services.texts, case)
-        await turn.uow.cases.remove_link(case.id, _chat_key(turn))
+        await case_service.unlink(turn.uow, _parent(turn), case.id)
         turn.say("cases.unlinked", [[menu_button(turn)]], name=name)
 
 

@@ -13,8 +13,8 @@ from sendbot.core.dialogue import Router, Turn
 from sendbot.core.flows.common import menu_button
 from sendbot.core.formatting import split_message
 from sendbot.core.messages import Button, Outbound
-from sendbot.core.privacy.erasure import erase_parent
-from sendbot.core.privacy.export import collect_my_data, export_file
+from sendbot.core.people import Parent
+from sendbot.core.privacy import service as privacy
 
 log = logging.getLogger(__name__)
 
@@ -50,19 +50,9 @@ async def show_privacy_notice(turn: Turn) -> None:
 
 async def send_my_data(turn: Turn) -> None:
     """/mydata: a file with everything held about this chat."""
-    inbound = turn.inbound
-    now = turn.services.clock()
+    parent = Parent.of(turn.conversation)
     try:
-        data = await collect_my_data(
-            turn.uow,
-            turn.services.keyring,
-            chat_key=turn.conversation.chat_key,
-            channel=inbound.channel,
-            chat_id=inbound.chat_id,
-            controller=turn.services.kb.council_name,
-            now=now,
-            show_names=turn.services.settings.officer_display == "first_name",
-        )
+        document = await privacy.my_data(turn.uow, turn.services, parent, turn.inbound.chat_id)
     except Exception as error:  # never a half-made file; say so kindly
         log.error("export failed: %s", type(error).__name__)
         turn.say("privacy.export_failed", [[menu_button(turn)]])
@@ -71,7 +61,7 @@ async def send_my_data(turn: Turn) -> None:
         Outbound(
             html=turn.t("privacy.export_ready"),
             buttons=((menu_button(turn),),),
-            document=export_file(data, now),
+            document=document,
         )
     )
 
@@ -93,15 +83,8 @@ async def ask_to_erase(turn: Turn) -> None:
 
 async def erase(turn: Turn) -> None:
     """Erase this chat's data, after the confirmation just asked for."""
-    inbound = turn.inbound
-    report = await erase_parent(
-        turn.uow,
-        turn.services.keyring,
-        chat_key=turn.conversation.chat_key,
-        channel=inbound.channel,
-        chat_id=inbound.chat_id,
-        now=turn.services.clock(),
-    )
+    parent = Parent.of(turn.conversation)
+    report = await privacy.erase(turn.uow, turn.services, parent, turn.inbound.chat_id)
     turn.say(
         "privacy.erased",
         cases=report.cases_unlinked,

@@ -16,7 +16,6 @@ from sendbot.core.escalation.notices import Desk
 from sendbot.core.escalation.references import new_reference
 from sendbot.core.escalation.results import (
     BadRating,
-    Parent,
     Submitted,
     TicketClosed,
     TicketNotFound,
@@ -25,6 +24,7 @@ from sendbot.core.escalation.results import (
 from sendbot.core.escalation.service.views import ticket_view
 from sendbot.core.escalation.sla import due_at, half_time
 from sendbot.core.escalation.tickets import RATINGS, Draft, child_names, working_days
+from sendbot.core.people import Parent
 from sendbot.core.redaction import redact
 from sendbot.storage.models import Case, OfferFeedback, Ticket, TicketMessage
 from sendbot.storage.unit_of_work import UnitOfWork
