@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from sendbot.core.delivery_failures import reporter
 from sendbot.core.outbox import Sender, deliver_due
 from sendbot.core.services import Services
 from sendbot.storage.db import Database
@@ -54,8 +55,13 @@ async def deliver_outbox(context: JobContext) -> object:
     """Deliver due outbox messages through the adapter's sender."""
     if context.sender is None:
         return None
+    services = context.services
     return await deliver_due(
-        context.database, context.services.keyring, context.sender, context.services.clock()
+        context.database,
+        services.keyring,
+        context.sender,
+        services.clock(),
+        on_give_up=reporter(services),
     )
 
 

@@ -30,3 +30,7 @@ class OutboxMessage(Base):
     created_at: Mapped[datetime] = mapped_column(default=stamped_now)
     sent_at: Mapped[datetime | None] = mapped_column(default=None)
     last_error: Mapped[str | None] = mapped_column(String(200), default=None)
+    # The message this one replaces in place (a button's answer), if the channel can edit.
+    edit_of: Mapped[str | None] = mapped_column(String(32), default=None)
+    # A file sent with the message: its name and content, encrypted as one token.
+    document: Mapped[str | None] = mapped_column(Text, default=None)
