@@ -150,9 +150,9 @@ async def test_the_turn_and_its_replies_are_saved_together_or_not_at_all(
         turn.reply("two")
 
     app.dialogue = Dialogue(app.services, app.database, router)
-    made = replies.new_row
+    made = replies.row_values
 
-    def fails_on_the_second(*args: object, **kwargs: object) -> OutboxMessage:
+    def fails_on_the_second(*args: object, **kwargs: object) -> dict[str, object]:
         if args[0] == "turn:telegram:1:1":
             raise OSError("disk gone")
         return made(*args, **kwargs)  # type: ignore[arg-type]
@@ -160,7 +160,7 @@ async def test_the_turn_and_its_replies_are_saved_together_or_not_at_all(
     async with telegram_bot(settings, app) as (api, application):
         chat = TelegramChat(api, application, PARENT_CHAT_ID)
         update = api.text_update(PARENT_CHAT_ID, "/two")
-        monkeypatch.setattr(replies, "new_row", fails_on_the_second)
+        monkeypatch.setattr(replies, "row_values", fails_on_the_second)
         apology = await chat.process(update)
         assert [c.text for c in apology] == [MESSAGES["error"]]
         async with app.database.unit_of_work() as uow:
@@ -169,7 +169,7 @@ async def test_the_turn_and_its_replies_are_saved_together_or_not_at_all(
             states = (await uow.session.execute(select(Conversation.state))).scalars().all()
             assert "after_two" not in states
         assert await rows(app) == []
-        monkeypatch.setattr(replies, "new_row", made)
+        monkeypatch.setattr(replies, "row_values", made)
         redelivered = await chat.process(update)
     assert [c.text for c in redelivered] == ["one", "two"]
 

@@ -122,18 +122,30 @@ def new_row(
     keyring: Keyring | None,
 ) -> OutboxMessage:
     """An outbox row for one message (not yet added to a session)."""
+    return OutboxMessage(**row_values(dedupe_key, channel, chat_ref, message, kind, keyring))
+
+
+def row_values(
+    dedupe_key: str,
+    channel: str,
+    chat_ref: str,
+    message: Outbound,
+    kind: str,
+    keyring: Keyring | None,
+) -> dict[str, Any]:
+    """The column values of an outbox row for one message, encrypted if a keyring is given."""
     if message.document is not None and keyring is None:
         raise ValueError("a file is only saved encrypted: give the keyring")
-    return OutboxMessage(
-        dedupe_key=dedupe_key,
-        channel=channel,
-        chat_ref=chat_ref,
-        html=keyring.encrypt(message.html) if keyring else message.html,
-        buttons=_seal_buttons(keyring, _serialise(message.buttons)),
-        kind=kind,
-        edit_of=message.meta.get(EDIT_OF),
-        document=_seal_document(keyring, message.document) if keyring else None,
-    )
+    return {
+        "dedupe_key": dedupe_key,
+        "channel": channel,
+        "chat_ref": chat_ref,
+        "html": keyring.encrypt(message.html) if keyring else message.html,
+        "buttons": _seal_buttons(keyring, _serialise(message.buttons)),
+        "kind": kind,
+        "edit_of": message.meta.get(EDIT_OF),
+        "document": _seal_document(keyring, message.document) if keyring else None,
+    }
 
 
 def _seal_document(keyring: Keyring, document: tuple[str, bytes] | None) -> str | None:

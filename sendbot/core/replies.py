@@ -4,11 +4,11 @@
 is never recorded as handled without its replies, and a redelivered update (answered by
 nothing, as it was handled) loses none. The rows are written leased (due only after LEASE),
 so the outbox job leaves them to `send_kept`, which sends them at once after the commit,
-retries a failure or two quickly (tenacity), and records what happened: each sent row is
-deleted as soon as Telegram took it (a turn's replies are not kept once delivered), a
+retries a failure or two quickly (tenacity), and records what happened in one more
+transaction: sent rows are deleted (a turn's replies are not kept once delivered), a
 recipient who is gone is marked, and anything else is left to the outbox job's backoff. If
 the process dies meanwhile, the job sends the rows still there when their lease ends: a
-reply is never lost, and only the one whose send was under way when the process died may
+reply is never lost, and only those of the turn being sent when the process died may
 arrive twice.
 """
 
@@ -17,15 +17,17 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import delete, update
+from sqlalchemy import Table, delete, insert, update
 from tenacity import (
     AsyncRetrying,
     retry_if_exception,
     stop_after_attempt,
+    stop_after_delay,
     wait_exponential,
     wait_random,
 )
@@ -37,9 +39,10 @@ from sendbot.core.outbox import (
     Sender,
     TemporaryFailure,
     backoff,
-    new_row,
+    row_values,
 )
 from sendbot.storage.db import Database
+from sendbot.storage.faults import Fault, fault_of
 from sendbot.storage.models import OutboxMessage
 from sendbot.storage.unit_of_work import UnitOfWork
 
@@ -53,6 +56,8 @@ TO = "to"
 # Kinds of kept replies: to the person who wrote, to the officers' group, to another chat
 # (an officer's answer relayed to a parent). The last two are officers' business.
 REPLY, TO_OFFICERS, RELAY = "reply", "officers-reply", "relay"
+
+OUTBOX: Table = OutboxMessage.__table__  # type: ignore[assignment]
 
 # Where a reply goes, as the channel's chat id, or None when it has nowhere to go.
 Address = Callable[[Outbound], str | None]
@@ -85,20 +90,26 @@ async def keep(
 ) -> list[Outbound]:
     """Save each reply to the outbox in this transaction; return them marked for send_kept."""
     turn = str(update_id) if update_id is not None else secrets.token_hex(8)
-    kept: list[tuple[OutboxMessage, Outbound]] = []
+    values: list[dict[str, Any]] = []
+    addressed: list[Outbound] = []
     for index, reply in enumerate(replies):
         target = address(reply)
         if target is None:
             continue
         key = f"turn:{channel}:{turn}:{index}"
-        row = new_row(key, channel, keyring.encrypt(target), reply, kind_of(reply), keyring)
-        row.next_attempt_at = now + LEASE
-        kept.append((row, replace(reply, meta={**reply.meta, TO: target})))
-    if not kept:
+        row = row_values(key, channel, keyring.encrypt(target), reply, kind_of(reply), keyring)
+        row["next_attempt_at"] = now + LEASE
+        values.append(row)
+        addressed.append(replace(reply, meta={**reply.meta, TO: target}))
+    if not values:
         return []
-    uow.session.add_all([row for row, _ in kept])
-    await uow.session.flush()
-    return [replace(reply, meta={**reply.meta, OUTBOX_ID: str(row.id)}) for row, reply in kept]
+    # One INSERT for them all, ids in the rows' order (no ORM objects: a turn's hot path).
+    statement = insert(OutboxMessage).returning(OutboxMessage.id, sort_by_parameter_order=True)
+    ids = (await uow.session.execute(statement, values)).scalars().all()
+    return [
+        replace(reply, meta={**reply.meta, OUTBOX_ID: str(row_id)})
+        for row_id, reply in zip(ids, addressed, strict=True)
+    ]
 
 
 def _quickly_retried(error: BaseException) -> bool:
@@ -122,7 +133,7 @@ async def _send(sender: Sender, target: str, reply: Outbound) -> None:
 async def send_kept(
     database: Database, sender: Sender, replies: Sequence[Outbound], now: datetime
 ) -> SendReport:
-    """Send kept replies in order, then record the outcome; a chat's order is kept.
+    """Send kept replies in order, then record the outcomes; a chat's order is kept.
 
     After a failure for one chat its later replies wait too, so the outbox delivers them
     in order. The sends are bounded by half the lease: what is not sent by then is left,
@@ -134,13 +145,31 @@ async def send_kept(
     try:
         async with asyncio.timeout(LEASE.total_seconds() / 2):
             for reply in replies:
-                if await _send_one(sender, reply, report, held, gone):
-                    await database.run(lambda uow: _delete(uow, report.sent[-1]))
+                await _send_one(sender, reply, report, held, gone)
     except TimeoutError:
         log.warning("sending a turn's replies took too long; the outbox sends the rest")
-    if report.gone or report.later:
-        await database.run(lambda uow: _record(uow, report, now))
+    await _note(database, lambda uow: _record(uow, report, now))
     return report
+
+
+async def _note(database: Database, work: Callable[[UnitOfWork], Awaitable[None]]) -> None:
+    """Record an outcome, waiting out a database that is briefly unreachable (a restart).
+
+    If it stays unreachable the row is left as it was: the outbox sends it again after
+    the lease, so a reply already delivered may then arrive twice, never not at all.
+    """
+    retrying = AsyncRetrying(
+        stop=stop_after_delay(LEASE.total_seconds() / 3),
+        wait=wait_exponential(multiplier=0.1, max=2.0),
+        retry=retry_if_exception(lambda error: fault_of(error) is Fault.UNREACHABLE),
+        reraise=True,
+    )
+    try:
+        async for attempt in retrying:
+            with attempt:
+                await database.run(work)
+    except Exception as error:
+        log.error("a reply's delivery could not be recorded: %s", type(error).__name__)
 
 
 async def _send_one(
@@ -174,24 +203,23 @@ async def _send_one(
     return True
 
 
-async def _delete(uow: UnitOfWork, row_id: int) -> None:
-    """Forget a reply Telegram took."""
-    await uow.session.execute(delete(OutboxMessage).where(OutboxMessage.id == row_id))
-
-
 async def _record(uow: UnitOfWork, report: SendReport, now: datetime) -> None:
-    """Mark rows whose chat is gone, schedule those that failed for now (one transaction)."""
-    table = OutboxMessage
+    """Forget sent rows, mark those whose chat is gone, schedule the rest (one transaction).
+
+    Core statements on the table, not the ORM's bulk paths: this runs after every turn.
+    """
+    if report.sent:
+        await uow.session.execute(delete(OUTBOX).where(OUTBOX.c.id.in_(report.sent)))
     if report.gone:
         await uow.session.execute(
-            update(table)
-            .where(table.id.in_(report.gone))
+            update(OUTBOX)
+            .where(OUTBOX.c.id.in_(report.gone))
             .values(status="undelivered", attempts=1, last_error="recipient gone")
         )
     for row_id, failure in report.later.items():
         await uow.session.execute(
-            update(table)
-            .where(table.id == row_id)
+            update(OUTBOX)
+            .where(OUTBOX.c.id == row_id)
             .values(
                 attempts=1,
                 last_error=str(failure)[:200],
