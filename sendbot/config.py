@@ -51,6 +51,10 @@ class Settings(BaseSettings):
     officers_chat_id: int | None = Field(
         default=None, description="Telegram id of the officers' group chat."
     )
+    officers_chat_channel: str = Field(
+        default="telegram",
+        description="The channel the officers' group chat is on (its adapter delivers to it).",
+    )
     secret_key: SecretStr | None = Field(
         default=None, description="Key for encrypting data at rest (the newest key)."
     )
@@ -143,6 +147,12 @@ class Settings(BaseSettings):
     web_rate_ip: str = Field(
         default="300/minute",
         description="Web chat: requests one IP address may make to the chat's API.",
+    )
+    web_rate_storage: str = Field(
+        default="database",
+        description="Web chat: where rate-limit counts live: database (shared by every "
+        "process), or a limits storage URI: async+redis://host:6379, or async+memory:// "
+        "(one process only).",
     )
     web_trust_proxy: bool = Field(
         default=False,

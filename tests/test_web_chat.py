@@ -290,9 +290,11 @@ async def test_a_conversation_and_its_history_on_either_database(
 
 async def test_the_address_behind_a_trusted_proxy(settings: Settings) -> None:
     from aiohttp.test_utils import make_mocked_request
+    from limits.aio.storage import MemoryStorage
 
     from sendbot.adapters.web.ratelimit import RateLimits
 
     request = make_mocked_request("POST", "/", headers={"X-Forwarded-For": "1.2.3.4, 5.6.7.8"})
-    assert RateLimits(web_settings(settings, web_trust_proxy=True)).address(request) == "5.6.7.8"
-    assert RateLimits(web_settings(settings)).address(request) != "5.6.7.8"
+    trusting = RateLimits(web_settings(settings, web_trust_proxy=True), MemoryStorage())
+    assert trusting.address(request) == "5.6.7.8"
+    assert RateLimits(web_settings(settings), MemoryStorage()).address(request) != "5.6.7.8"

@@ -7,8 +7,6 @@ from sendbot.core.outbox import enqueue
 from sendbot.core.services import Services
 from sendbot.storage.unit_of_work import UnitOfWork
 
-OFFICERS_CHANNEL = "telegram"  # the officers' group is a Telegram chat
-
 
 async def queue_to_officers_group(
     uow: UnitOfWork, services: Services, message: Outbound, *, dedupe_key: str, kind: str
@@ -20,7 +18,7 @@ async def queue_to_officers_group(
     await enqueue(
         uow,
         dedupe_key=dedupe_key,
-        channel=OFFICERS_CHANNEL,
+        channel=services.settings.officers_chat_channel,
         chat_ref=services.keyring.encrypt(str(group)),
         message=message,
         kind=kind,

@@ -13,7 +13,7 @@ from aiohttp import web
 from sendbot.adapters.web import handlers
 from sendbot.adapters.web.chat import WebChat
 from sendbot.adapters.web.live import Notifier, WebSender, run_jobs
-from sendbot.adapters.web.ratelimit import RateLimits
+from sendbot.adapters.web.ratelimit import RateLimits, rate_storage
 from sendbot.adapters.web.security import security_middleware
 from sendbot.app import App
 from sendbot.core.jobs import JobContext
@@ -43,7 +43,7 @@ def build_web_app(app: App, *, jobs: bool = True) -> web.Application:
     notifier = Notifier()
     chat = WebChat(app, notifier)
     web_app[CHAT] = chat
-    web_app[LIMITS] = RateLimits(app.settings)
+    web_app[LIMITS] = RateLimits(app.settings, rate_storage(app))
     web_app[STREAMS] = Streams()
     aiohttp_jinja2.setup(
         web_app,

@@ -10,8 +10,9 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 
 from sendbot.core.cases.timefmt import LONDON
+from sendbot.core.escalation.delivery import to_group, to_officer
 from sendbot.core.escalation.officers import holder_name
-from sendbot.core.escalation.tickets import age, kind_name, to_group, to_officer, when
+from sendbot.core.escalation.tickets import age, kind_name, when
 from sendbot.core.jobs import Job, JobContext
 from sendbot.core.messages import Button, Outbound
 from sendbot.core.outbox import enqueue

@@ -13,24 +13,13 @@ from __future__ import annotations
 from sendbot.core.dialogue import Router, Turn
 from sendbot.core.escalation.officers import shown_name
 from sendbot.core.escalation.references import find_reference, new_draft_token
-from sendbot.core.escalation.tickets import (
-    KINDS,
-    RATINGS,
-    Draft,
-    close_by_parent,
-    kind_name,
-    open_text,
-    parent_buttons,
-    parent_message,
-    rating_buttons,
-    submit,
-    submit_anonymous_feedback,
-    when,
-)
+from sendbot.core.escalation.results import BadRating, EscalationError, Parent, TicketView
+from sendbot.core.escalation.service import parents
+from sendbot.core.escalation.tickets import KINDS, Draft, kind_name, open_text, when
 from sendbot.core.flows.common import menu_button, stale_button
+from sendbot.core.flows.ticket_notices import chat_desk, parent_buttons, rating_buttons
 from sendbot.core.formatting import button_label, escape, markdown_to_html
 from sendbot.core.messages import Button
-from sendbot.storage.models import Ticket
 
 STATE_TEXT = "contact_text"
 STATE_CONFIRM = "contact_confirm"
@@ -38,15 +27,15 @@ STATE_ADD = "ticket_add"
 MAX_SHARED_CASES = 3
 
 
-def _chat_key(turn: Turn) -> str:
-    """The keyed hash naming this chat, which scopes every ticket lookup."""
-    return turn.conversation.chat_key
+def _parent(turn: Turn) -> Parent:
+    """The parent writing: this chat's channel identity, which scopes every ticket lookup."""
+    return Parent.of(turn.conversation)
 
 
 async def show_contact(turn: Turn) -> None:
     """Talk to someone: the parent's open requests, if any, and a way to start a new one."""
     turn.set_state("idle")
-    tickets = await turn.uow.tickets.parent_tickets(_chat_key(turn), open_only=True)
+    tickets = await parents.tickets(turn.uow, _parent(turn), open_only=True)
     if not tickets:
         choose_kind(turn)
         return
@@ -149,7 +138,7 @@ async def consent_screen(turn: Turn, edit: bool = False) -> None:
     data = turn.data
     kind, token = str(data["kind"]), str(data["token"])
     text = open_text(turn.services, data.get("text"))
-    cases = await turn.uow.cases.linked_cases(_chat_key(turn))
+    cases = await parents.shareable_cases(turn.uow, _parent(turn))
     shared = next((c for c in cases if c.id == data.get("case")), None)
     lines = [turn.t("escalation.consent.head")]
     if kind == "offer":
@@ -215,8 +204,8 @@ async def _open_draft(turn: Turn, token: str) -> dict[str, object] | None:
 
 async def _already_sent(turn: Turn, token: str) -> bool:
     """Answer a Send or toggle for a draft that was submitted already; True if it was."""
-    ticket = await turn.uow.tickets.by_draft_token(token)
-    if ticket is None or ticket.parent_key != _chat_key(turn):
+    ticket = await parents.submitted(turn.uow, _parent(turn), token)
+    if ticket is None:
         return False
     turn.say("escalation.parent.already_sent", [[menu_button(turn)]], reference=ticket.reference)
     return True
@@ -228,7 +217,7 @@ async def toggle_case(turn: Turn, token: str, case_text: str) -> None:
     if data is None:
         return
     case_id = int(case_text) if case_text.isdigit() else None
-    case = await turn.uow.cases.linked_case(_chat_key(turn), case_id) if case_id else None
+    case = await parents.shareable_case(turn.uow, _parent(turn), case_id)
     if case is not None:
         data["case"] = None if data.get("case") == case.id else case.id
         turn.set_state(STATE_CONFIRM, **data)
@@ -253,12 +242,12 @@ async def send_press(turn: Turn, token: str) -> None:
     if data is None:
         await stale_button(turn)
         return
-    services = turn.services
+    services, desk = turn.services, chat_desk(turn.services)
     kind = str(data["kind"])
     text = services.keyring.decrypt(str(data["text"]))
     turn.set_state("idle")
     if kind == "offer" and not data.get("reply"):
-        feedback = await submit_anonymous_feedback(turn.uow, services, _chat_key(turn), text)
+        feedback = await parents.submit_feedback(turn.uow, desk, _parent(turn), text)
         turn.say(
             "escalation.parent.feedback_thanks", [[menu_button(turn)]], reference=feedback.reference
         )
@@ -271,7 +260,7 @@ async def send_press(turn: Turn, token: str) -> None:
         case_id=case_id if isinstance(case_id, int) else None,
         wants_reply=bool(data.get("reply")),
     )
-    ticket, _ = await submit(turn.uow, services, turn.conversation, draft)
+    ticket = (await parents.submit(turn.uow, desk, _parent(turn), draft)).ticket
     turn.say(
         "escalation.parent.acknowledged",
         [*parent_buttons(services, ticket), [menu_button(turn)]],
@@ -297,9 +286,9 @@ async def cancel_press(turn: Turn) -> None:
     turn.say("escalation.parent.cancelled", [[menu_button(turn)]])
 
 
-def thread_text(turn: Turn, ticket: Ticket, messages: list[tuple[str, str, str]]) -> str:
+def thread_text(turn: Turn, view: TicketView) -> str:
     """A ticket as its parent sees it: what they wrote and every reply."""
-    services = turn.services
+    services, ticket = turn.services, view.ticket
     lines = [
         turn.t(
             f"escalation.parent.view_head_{ticket.status}",
@@ -311,50 +300,54 @@ def thread_text(turn: Turn, ticket: Ticket, messages: list[tuple[str, str, str]]
         turn.t("escalation.parent.you_wrote"),
         escape(open_text(services, ticket.body)),
     ]
-    for head, at, body in messages:
-        lines.append(f"<b>{escape(head)}</b> ({escape(at)}):\n{body}")
+    for entry in view.entries:
+        message = entry.message
+        if message.author == "parent":
+            head = turn.t("escalation.parent.you")
+        else:
+            head = shown_name(services, entry.officer)
+        if message.entry_id:
+            found = services.kb.get(message.entry_id)
+            body = turn.t("escalation.parent.attached_short", title=found.title if found else "")
+        else:
+            body = escape(open_text(services, message.body))
+        lines.append(f"<b>{escape(head)}</b> ({escape(when(message.at))}):\n{body}")
     return "\n\n".join(lines)
 
 
 async def view_ticket(turn: Turn, reference: str) -> None:
     """Show one of this chat's tickets with what can be done next."""
-    ticket = await turn.uow.tickets.parent_ticket(_chat_key(turn), reference)
-    if ticket is None:
+    try:
+        view = await parents.view(turn.uow, chat_desk(turn.services), _parent(turn), reference)
+    except EscalationError:
         await stale_button(turn)
         return
     turn.set_state("idle")
-    services = turn.services
-    officers = {o.id: o for o in await turn.uow.tickets.officers(active_only=False)}
-    messages = await turn.uow.tickets.messages(ticket.id)
-    shown: list[tuple[str, str, str]] = []
-    for message in messages:
-        if message.author == "parent":
-            head = turn.t("escalation.parent.you")
-        else:
-            head = shown_name(services, officers.get(message.officer_id or 0))
-        if message.entry_id:
-            entry = services.kb.get(message.entry_id)
-            body = turn.t("escalation.parent.attached_short", title=entry.title if entry else "")
-        else:
-            body = escape(open_text(services, message.body))
-        shown.append((head, when(message.at), body))
+    turn.reply(thread_text(turn, view), _thread_buttons(turn, view))
+
+
+def _thread_buttons(turn: Turn, view: TicketView) -> list[list[Button]]:
+    """Under a parent's ticket: add or close it, or rate it; the entries officers attached."""
+    services, ticket = turn.services, view.ticket
     buttons: list[list[Button]] = []
     if ticket.status != "closed":
         buttons.extend(list(row) for row in parent_buttons(services, ticket))
     elif ticket.rating is None:
         buttons.extend(list(row) for row in rating_buttons(services, ticket))
-    for message in messages:
-        entry = services.kb.get(message.entry_id) if message.entry_id else None
-        if entry is not None:
-            buttons.append([Button(button_label(entry.title), f"e:{message.entry_id}")])
+    for entry in view.entries:
+        entry_id = entry.message.entry_id
+        found = services.kb.get(entry_id) if entry_id else None
+        if found is not None:
+            buttons.append([Button(button_label(found.title), f"e:{entry_id}")])
     buttons.append([menu_button(turn)])
-    turn.reply(thread_text(turn, ticket, shown), buttons)
+    return buttons
 
 
 async def add_press(turn: Turn, reference: str) -> None:
     """Add a message to an open ticket: ask for the text."""
-    ticket = await turn.uow.tickets.parent_ticket(_chat_key(turn), reference)
-    if ticket is None or ticket.status == "closed":
+    try:
+        ticket = await parents.open_ticket(turn.uow, _parent(turn), reference)
+    except EscalationError:
         await stale_button(turn)
         return
     turn.set_state(STATE_ADD, ref=ticket.reference)
@@ -368,34 +361,32 @@ async def add_press(turn: Turn, reference: str) -> None:
 async def add_entered(turn: Turn) -> None:
     """The added message: keep it and pass it on to the officer holding the ticket."""
     reference = turn.data.get("ref")
-    ticket = (
-        await turn.uow.tickets.parent_ticket(_chat_key(turn), reference)
-        if isinstance(reference, str)
-        else None
-    )
     turn.set_state("idle")
-    if ticket is None or ticket.status == "closed":
+    if not await add_to(turn, reference):
         await stale_button(turn)
-        return
-    await add_to(turn, ticket)
 
 
-async def add_to(turn: Turn, ticket: Ticket) -> None:
-    """Add the turn's text to a ticket and say so."""
-    await parent_message(turn.uow, turn.services, ticket, turn.text)
+async def add_to(turn: Turn, reference: object) -> bool:
+    """Add the turn's text to one of this chat's open tickets and say so; False if none."""
+    desk = chat_desk(turn.services)
+    try:
+        ticket = await parents.open_ticket(turn.uow, _parent(turn), reference)
+    except EscalationError:
+        return False
+    await parents.add(turn.uow, desk, _parent(turn), ticket.reference, turn.text)
     buttons = [*parent_buttons(turn.services, ticket), [menu_button(turn)]]
     turn.say("escalation.parent.added", buttons, reference=ticket.reference)
+    return True
 
 
 async def close_press(turn: Turn, reference: str) -> None:
     """The parent closes their ticket, and is asked to rate the help."""
-    ticket = await turn.uow.tickets.parent_ticket(_chat_key(turn), reference)
-    if ticket is None:
+    try:
+        ticket = await parents.close(turn.uow, chat_desk(turn.services), _parent(turn), reference)
+    except EscalationError:
         await stale_button(turn)
         return
     turn.set_state("idle")
-    if ticket.status != "closed":
-        await close_by_parent(turn.uow, turn.services, ticket)
     if ticket.rating is not None:
         turn.say("escalation.parent.closed", [[menu_button(turn)]], reference=ticket.reference)
         return
@@ -408,13 +399,14 @@ async def close_press(turn: Turn, reference: str) -> None:
 
 async def rate_press(turn: Turn, reference: str, value: str) -> None:
     """Keep the parent's rating of a closed ticket (once)."""
-    ticket = await turn.uow.tickets.parent_ticket(_chat_key(turn), reference)
-    rating = int(value) if value.isdigit() else 0
-    if ticket is None or ticket.status != "closed" or rating not in RATINGS:
+    desk = chat_desk(turn.services)
+    try:
+        rated = await parents.rate(turn.uow, desk, _parent(turn), reference, value)
+    except BadRating:
         await stale_button(turn)
         return
     turn.set_state("idle")
-    if await turn.uow.tickets.rate(ticket.id, rating, turn.services.clock()):
+    if rated:
         turn.say("escalation.parent.rated", [[menu_button(turn)]])
     else:
         turn.say("escalation.parent.rated_already", [[menu_button(turn)]])
@@ -457,11 +449,7 @@ async def parent_reply_to(turn: Turn) -> bool:
     reference = find_reference(turn.inbound.reply_to)
     if reference is None:
         return False
-    ticket = await turn.uow.tickets.parent_ticket(_chat_key(turn), reference)
-    if ticket is None or ticket.status == "closed":
-        return False
-    await add_to(turn, ticket)
-    return True
+    return await add_to(turn, reference)
 
 
 async def contact_command(turn: Turn) -> None:

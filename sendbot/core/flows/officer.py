@@ -13,13 +13,30 @@ import re
 from collections.abc import Awaitable, Callable
 
 from sendbot.core.dialogue import Handler, Router, Turn
-from sendbot.core.escalation import tickets as ticketing
-from sendbot.core.escalation.officers import holder_name, internal_name, join, officer_for, record
+from sendbot.core.escalation.notices import Desk
+from sendbot.core.escalation.officers import holder_name, internal_name, join, officer_for
 from sendbot.core.escalation.references import find_reference, read_reference
-from sendbot.core.escalation.tickets import age, kind_name, open_text, visible_ticket, when
+from sendbot.core.escalation.results import (
+    AlreadyClaimed,
+    EmptyText,
+    FeedbackNotFound,
+    NoSuchEntry,
+    NoSuchOfficer,
+    TextTooLong,
+    TicketClosed,
+    TicketNotFound,
+)
+from sendbot.core.escalation.service import feedback, officers
+from sendbot.core.escalation.tickets import age, kind_name, when
 from sendbot.core.floods import invite_paused_until, record_invite_failure
 from sendbot.core.flows.contact import parent_reply_to
 from sendbot.core.flows.menu import unknown_command
+from sendbot.core.flows.ticket_notices import (
+    chat_desk,
+    claimed_summary,
+    officer_buttons,
+    officer_view,
+)
 from sendbot.core.messages import Button, InboundKind
 from sendbot.storage.models import Officer
 
@@ -53,6 +70,11 @@ def officers_only(lead: bool = False) -> Callable[[OfficerHandler], Handler]:
         return guarded
 
     return decorate
+
+
+def _desk(turn: Turn) -> Desk:
+    """The escalation desk for this turn: its services, and news told in chat."""
+    return chat_desk(turn.services)
 
 
 def _split(argument: str) -> tuple[str | None, str]:
@@ -108,32 +130,22 @@ async def name_entered(turn: Turn) -> None:
 async def tickets_command(turn: Turn, officer: Officer) -> None:
     """/tickets: open tickets by due date: unclaimed and your own (a lead: all)."""
     services = turn.services
-    tickets = await turn.uow.tickets.visible_open(officer)
-    await record(
-        turn.uow,
-        services,
-        officer,
-        "ticket.list",
-        "open",
-        subject_type="tickets",
-        count=len(tickets),
-    )
-    if not tickets:
+    found = await officers.queue(turn.uow, _desk(turn), officer)
+    if not found.tickets:
         turn.say("escalation.officer.no_tickets")
         return
     now = services.clock()
-    officers = {o.id: o for o in await turn.uow.tickets.officers(active_only=False)}
     lines = [
         turn.t(
             "escalation.officer.list_head_lead"
-            if officer.role == "lead"
+            if found.everything
             else "escalation.officer.list_head"
         )
     ]
     buttons: list[list[Button]] = []
-    for ticket in tickets[:LIST_LIMIT]:
-        holder = officers.get(ticket.officer_id) if ticket.officer_id else None
-        overdue = turn.t("escalation.officer.overdue_mark") if ticket.due_at <= now else ""
+    for summary in found.tickets[:LIST_LIMIT]:
+        ticket, holder = summary.ticket, summary.holder
+        overdue = turn.t("escalation.officer.overdue_mark") if summary.overdue else ""
         lines.append(
             turn.t(
                 "escalation.officer.list_line",
@@ -163,8 +175,9 @@ async def tickets_command(turn: Turn, officer: Officer) -> None:
                     )
                 ]
             )
-    if len(tickets) > LIST_LIMIT:
-        lines.append(turn.t("escalation.officer.list_more", count=len(tickets) - LIST_LIMIT))
+    if len(found.tickets) > LIST_LIMIT:
+        more = len(found.tickets) - LIST_LIMIT
+        lines.append(turn.t("escalation.officer.list_more", count=more))
     turn.reply("\n".join(lines), buttons)
 
 
@@ -177,14 +190,15 @@ async def ticket_command(turn: Turn, officer: Officer) -> None:
 
 async def _show(turn: Turn, officer: Officer, reference: str | None) -> None:
     """Reply with a ticket's full view, audited, or say it cannot be opened."""
-    ticket = await visible_ticket(turn.uow, officer, reference)
-    if ticket is None:
+    try:
+        view = await officers.view(turn.uow, _desk(turn), officer, reference)
+    except TicketNotFound:
         turn.say("escalation.officer.not_yours")
         return
-    html = await ticketing.officer_view(turn.uow, turn.services, ticket)
-    await ticketing.record_read(turn.uow, turn.services, officer, ticket)
+    ticket = view.ticket
     turn.reply(
-        html, ticketing.officer_buttons(turn.services, ticket) if ticket.status != "closed" else ()
+        officer_view(turn.services, view),
+        officer_buttons(turn.services, ticket) if ticket.status != "closed" else (),
     )
 
 
@@ -197,32 +211,32 @@ async def claim_command(turn: Turn, officer: Officer) -> None:
 
 async def _claim(turn: Turn, officer: Officer, reference: str | None) -> None:
     """Claim a ticket; the winner gets its full text privately, everyone hears who won."""
-    ticket = await turn.uow.tickets.by_reference(reference) if reference else None
-    if ticket is None:
+    try:
+        ticket = await officers.claim(turn.uow, _desk(turn), officer, reference)
+    except TicketNotFound:
         turn.say("escalation.officer.not_yours")
         return
-    if await ticketing.claim(turn.uow, turn.services, ticket, officer):
-        claimed = turn.t(
-            "escalation.officer.claimed",
-            reference=ticket.reference,
-            officer=internal_name(turn.services, officer),
-        )
-        if turn.inbound.kind is InboundKind.BUTTON and not turn.inbound.private:
-            # In the group, the summary itself is replaced: its Claim button goes.
-            summary = await ticketing.claimed_summary(turn.uow, turn.services, ticket)
-            turn.reply(summary + "\n\n" + claimed, meta={"edit": "1"})
-        else:
-            turn.reply(claimed)
+    except TicketClosed as closed:
+        turn.say("escalation.officer.already_closed", reference=closed.ticket.reference)
         return
-    holder = await turn.uow.tickets.officer(ticket.officer_id) if ticket.officer_id else None
-    if ticket.status == "closed":
-        turn.say("escalation.officer.already_closed", reference=ticket.reference)
-    else:
+    except AlreadyClaimed as taken:
         turn.say(
             "escalation.officer.claimed_already",
-            reference=ticket.reference,
-            officer=internal_name(turn.services, holder),
+            reference=taken.ticket.reference,
+            officer=internal_name(turn.services, taken.holder),
         )
+        return
+    claimed = turn.t(
+        "escalation.officer.claimed",
+        reference=ticket.reference,
+        officer=internal_name(turn.services, officer),
+    )
+    if turn.inbound.kind is InboundKind.BUTTON and not turn.inbound.private:
+        # In the group, the summary itself is replaced: its Claim button goes.
+        summary = await claimed_summary(turn.uow, turn.services, ticket)
+        turn.reply(summary + "\n\n" + claimed, meta={"edit": "1"})
+    else:
+        turn.reply(claimed)
 
 
 @officers_only()
@@ -234,47 +248,43 @@ async def reply_command(turn: Turn, officer: Officer) -> None:
 
 async def _reply(turn: Turn, officer: Officer, reference: str | None, text: str) -> None:
     """Keep and queue a reply to a ticket this officer holds."""
-    ticket = await visible_ticket(turn.uow, officer, reference)
-    if ticket is None:
+    try:
+        replied = await officers.reply(turn.uow, _desk(turn), officer, reference, text)
+    except TicketNotFound:
         turn.say("escalation.officer.not_yours")
         return
-    if ticket.status == "closed":
-        turn.say("escalation.officer.already_closed", reference=ticket.reference)
+    except TicketClosed as closed:
+        turn.say("escalation.officer.already_closed", reference=closed.ticket.reference)
         return
-    if not text:
+    except EmptyText:
         turn.say("escalation.officer.reply_usage")
         return
-    if len(text) > turn.services.settings.max_message_chars:
-        turn.say("too_long", length=len(text), limit=turn.services.settings.max_message_chars)
+    except TextTooLong as long:
+        turn.say("too_long", length=long.length, limit=long.limit)
         return
-    await ticketing.officer_reply(turn.uow, turn.services, ticket, officer, text=text)
-    if ticket.parent_ref is None:
-        turn.say("escalation.officer.parent_gone", reference=ticket.reference)
-    else:
-        turn.say("escalation.officer.reply_queued", reference=ticket.reference)
+    key = "reply_queued" if replied.reached else "parent_gone"
+    turn.say(f"escalation.officer.{key}", reference=replied.ticket.reference)
 
 
 @officers_only()
 async def attach_command(turn: Turn, officer: Officer) -> None:
     """/attach REF ENTRY-ID: send the parent a knowledge entry."""
     reference, entry_id = _split(turn.inbound.argument)
-    ticket = await visible_ticket(turn.uow, officer, reference)
-    if ticket is None:
+    try:
+        replied, title = await officers.attach(turn.uow, _desk(turn), officer, reference, entry_id)
+    except TicketNotFound:
         turn.say("escalation.officer.not_yours")
         return
-    wanted = entry_id.strip()
-    entry = turn.services.kb.get(wanted.lower())
-    if entry is None or len(f"e:{entry.id}".encode()) > 64:
-        turn.say("escalation.officer.no_entry", entry=wanted)
-        suggested = [c.entry for c in turn.services.retriever.ask(wanted).candidates][:3]
-        if wanted and suggested:
-            turn.say("escalation.officer.entry_suggestions", ids=", ".join(suggested))
+    except NoSuchEntry as missing:
+        turn.say("escalation.officer.no_entry", entry=missing.wanted)
+        if missing.suggestions:
+            ids = ", ".join(missing.suggestions)
+            turn.say("escalation.officer.entry_suggestions", ids=ids)
         return
-    if ticket.status == "closed":
-        turn.say("escalation.officer.already_closed", reference=ticket.reference)
+    except TicketClosed as closed:
+        turn.say("escalation.officer.already_closed", reference=closed.ticket.reference)
         return
-    await ticketing.officer_reply(turn.uow, turn.services, ticket, officer, entry_id=entry.id)
-    turn.say("escalation.officer.attach_queued", reference=ticket.reference, title=entry.title)
+    turn.say("escalation.officer.attach_queued", reference=replied.ticket.reference, title=title)
 
 
 @officers_only()
@@ -286,44 +296,41 @@ async def close_command(turn: Turn, officer: Officer) -> None:
 
 async def _close(turn: Turn, officer: Officer, reference: str | None) -> None:
     """Close a ticket this officer holds (or a lead may open), or say why not."""
-    ticket = await visible_ticket(turn.uow, officer, reference)
-    if ticket is None:
+    try:
+        ticket = await officers.close(turn.uow, _desk(turn), officer, reference)
+    except TicketNotFound:
         turn.say("escalation.officer.not_yours")
-        return
-    if await ticketing.close_by_officer(turn.uow, turn.services, ticket, officer):
-        turn.say("escalation.officer.closed", reference=ticket.reference)
+    except TicketClosed as closed:
+        turn.say("escalation.officer.already_closed", reference=closed.ticket.reference)
     else:
-        turn.say("escalation.officer.already_closed", reference=ticket.reference)
+        turn.say("escalation.officer.closed", reference=ticket.reference)
 
 
 @officers_only(lead=True)
 async def reassign_command(turn: Turn, officer: Officer) -> None:
     """/reassign REF OFFICER-NUMBER: a lead hands a ticket to another officer."""
     reference, rest = _split(turn.inbound.argument)
-    number = rest.lstrip("#").strip()
-    target = await turn.uow.tickets.officer(int(number)) if number.isdigit() else None
-    ticket = await visible_ticket(turn.uow, officer, reference)
-    if ticket is None:
+    try:
+        moved = await officers.reassign(turn.uow, _desk(turn), officer, reference, rest)
+    except TicketNotFound:
         turn.say("escalation.officer.not_yours")
-        return
-    if target is None or not target.active:
-        turn.say("escalation.officer.no_officer", number=number)
-        return
-    if await ticketing.reassign(turn.uow, turn.services, ticket, officer, target):
+    except NoSuchOfficer as missing:
+        turn.say("escalation.officer.no_officer", number=missing.number)
+    except TicketClosed as closed:
+        turn.say("escalation.officer.already_closed", reference=closed.ticket.reference)
+    else:
         turn.say(
             "escalation.officer.reassigned",
-            reference=ticket.reference,
-            officer=internal_name(turn.services, target),
+            reference=moved.ticket.reference,
+            officer=internal_name(turn.services, moved.to),
         )
-    else:
-        turn.say("escalation.officer.already_closed", reference=ticket.reference)
 
 
 @officers_only(lead=True)
 async def officers_command(turn: Turn, officer: Officer) -> None:
     """/officers: a lead sees every active officer's number, role and name."""
     lines = [turn.t("escalation.officer.officers_head")]
-    for other in await turn.uow.tickets.officers():
+    for other in await officers.team(turn.uow, officer):
         lines.append(
             turn.t(
                 "escalation.officer.officers_line",
@@ -339,28 +346,18 @@ async def officers_command(turn: Turn, officer: Officer) -> None:
 async def feedback_command(turn: Turn, officer: Officer) -> None:
     """/feedback: the latest Local Offer feedback (redacted), its own queue."""
     services = turn.services
-    recent = await turn.uow.tickets.latest_feedback(FEEDBACK_LIMIT)
-    await record(
-        turn.uow,
-        services,
-        officer,
-        "feedback.list",
-        "recent",
-        subject_type="feedback",
-        count=len(recent),
-    )
-    if not recent:
+    page = await feedback.latest(turn.uow, _desk(turn), officer, FEEDBACK_LIMIT)
+    if not page.items:
         turn.say("escalation.officer.no_feedback")
         return
-    total = await turn.uow.tickets.feedback_count()
-    lines = [turn.t("escalation.officer.feedback_head", count=total)]
-    for item in recent:
+    lines = [turn.t("escalation.officer.feedback_head", count=page.total)]
+    for item, text in page.items:
         lines.append(
             turn.t(
                 "escalation.officer.feedback_line",
                 reference=item.reference,
                 at=when(item.received_at),
-                text=open_text(services, item.text),
+                text=services.texts.get("escalation.erased") if text is None else text,
                 answered=turn.t("escalation.officer.feedback_answered") if item.response else "",
             )
         )
@@ -372,22 +369,13 @@ async def feedback_command(turn: Turn, officer: Officer) -> None:
 async def wedid_command(turn: Turn, officer: Officer) -> None:
     """/wedid F-REF text: record what the council did about a piece of feedback."""
     parts = turn.inbound.argument.split(maxsplit=1)
-    reference = read_reference(parts[0], "F") if parts else None
+    reference = parts[0] if parts else ""
     text = parts[1].strip() if len(parts) > 1 else ""
-    item = await turn.uow.tickets.feedback_by_reference(reference) if reference else None
-    if item is None or not text:
+    try:
+        item = await feedback.respond(turn.uow, _desk(turn), officer, reference, text)
+    except FeedbackNotFound:
         turn.say("escalation.officer.wedid_usage")
         return
-    item.response = turn.services.keyring.encrypt(text)
-    item.responded_at = turn.services.clock()
-    await record(
-        turn.uow,
-        turn.services,
-        officer,
-        "feedback.respond",
-        item.reference,
-        subject_type="feedback",
-    )
     turn.say("escalation.officer.wedid_saved", reference=item.reference)
 
 

@@ -23,6 +23,7 @@ from sendbot.core.escalation.jobs import purge_closed_ticket_content
 from sendbot.core.gaps import purge_gaps
 from sendbot.storage.db import Database
 from sendbot.storage.models import OutboxMessage, SecurityFailure
+from sendbot.storage.rate_counters import purge_ended_counters
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +38,7 @@ class PurgeReport:
     link_failures: int = 0
     tickets_emptied: int = 0
     invite_failures: int = 0
+    rate_counters: int = 0
 
     @property
     def total(self) -> int:
@@ -48,6 +50,7 @@ class PurgeReport:
             + self.link_failures
             + self.tickets_emptied
             + self.invite_failures
+            + self.rate_counters
         )
 
 
@@ -71,15 +74,17 @@ async def purge_expired(database: Database, settings: Settings, now: datetime) -
         gone = delete(SecurityFailure).where(SecurityFailure.at < now - FAILURE_RETENTION)
         invites = int(getattr(await uow.session.execute(gone), "rowcount", 0) or 0)
     tickets = await purge_closed_ticket_content(database, now, settings.closed_ticket_days)
-    report = PurgeReport(conversations, gaps, outbox, failures, tickets, invites)
+    counters = await purge_ended_counters(database, now)
+    report = PurgeReport(conversations, gaps, outbox, failures, tickets, invites, counters)
     log.info(
         "retention: %d conversations, %d gap questions, %d messages, %d link failures, "
-        "%d invite failures deleted; %d closed tickets emptied",
+        "%d invite failures, %d ended rate counters deleted; %d closed tickets emptied",
         report.conversations,
         report.knowledge_gaps,
         report.outbox_messages,
         report.link_failures,
         report.invite_failures,
+        report.rate_counters,
         report.tickets_emptied,
     )
     return report

@@ -8,6 +8,7 @@ from sendbot.storage.models.audit import AuditHead, AuditRecord
 from sendbot.storage.models.base import CLOCK_OPTION, Base, UTCDateTime, stamped_now
 from sendbot.storage.models.cases import Case, CaseEvent, CaseLink, LinkCode, LinkFailure
 from sendbot.storage.models.conversation import Conversation
+from sendbot.storage.models.limits import RateCounter
 from sendbot.storage.models.outbox import OutboxMessage
 from sendbot.storage.models.scale import JobLease, ProcessedUpdate
 from sendbot.storage.models.security import KeyFingerprint, SecurityFailure
@@ -40,6 +41,7 @@ __all__ = [
     "OfficerInvite",
     "OutboxMessage",
     "ProcessedUpdate",
+    "RateCounter",
     "SecurityFailure",
     "Ticket",
     "TicketMessage",

@@ -1,7 +1,7 @@
 """Outbox: every reply of a turn goes through it, so it also holds edits and files.
 
 Revision ID: 0014_outbox
-Revises: 0009_web
+Revises: 0015_rate_counters (chained after main's rate counters when merged)
 Create Date: 2026-12-03
 """
 from collections.abc import Sequence
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0014_outbox"
-down_revision: str | None = "0009_web"
+down_revision: str | None = "0015_rate_counters"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -9,6 +9,7 @@ import signal
 
 import click
 
+from sendbot.cli.context import run_async, settings_from
 from sendbot.config import Settings
 
 log = logging.getLogger(__name__)
@@ -50,8 +51,6 @@ async def serve_web(settings: Settings, host: str, port: int) -> None:
 @click.pass_context
 def web_command(ctx: click.Context, host: str, port: int) -> None:
     """Serve the parents' web chat at http://HOST:PORT/chat."""
-    from sendbot.cli import run_async, settings_from
-
     settings = settings_from(ctx)
     if settings.web_cookie_secure and is_loopback(host):
         click.echo(
@@ -60,8 +59,3 @@ def web_command(ctx: click.Context, host: str, port: int) -> None:
             err=True,
         )
     run_async(serve_web(settings, host, port))
-
-
-def register(cli: click.Group) -> None:
-    """Add the `web` verb."""
-    cli.add_command(web_command)

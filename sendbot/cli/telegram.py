@@ -7,6 +7,7 @@ import signal
 
 import click
 
+from sendbot.cli.context import run_async, settings_from
 from sendbot.config import Settings
 
 
@@ -52,8 +53,6 @@ async def run_bot(settings: Settings, webhook_url: str | None, listen: str, port
 @click.pass_context
 def run(ctx: click.Context, webhook_url: str | None, listen: str, port: int) -> None:
     """Serve parents on Telegram (long polling; a webhook with --webhook-url)."""
-    from sendbot.cli import run_async, settings_from
-
     settings = settings_from(ctx)
     problem = missing_setting(settings, webhook=bool(webhook_url))
     if problem:
@@ -70,8 +69,3 @@ def run(ctx: click.Context, webhook_url: str | None, listen: str, port: int) -> 
         where = settings.telegram_api_url or "api.telegram.org"
         click.echo(f"sendbot: cannot reach the Bot API at {where} ({error.message})", err=True)
         raise SystemExit(2) from None
-
-
-def register(cli: click.Group) -> None:
-    """Add the `run` verb."""
-    cli.add_command(run)

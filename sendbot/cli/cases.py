@@ -1,9 +1,8 @@
-"""Command-line verbs for case status: `sendbot cases import` and `sendbot cases issue-code`."""
+"""`sendbot cases ...`: case status: import the council's cases, issue link codes."""
 
 from __future__ import annotations
 
 import csv
-import getpass
 import os
 import sys
 from pathlib import Path
@@ -11,21 +10,7 @@ from typing import Any
 
 import click
 
-from sendbot.config import Settings
-
-
-def _settings(ctx: click.Context) -> Settings:
-    settings = ctx.find_root().obj
-    assert isinstance(settings, Settings)
-    return settings
-
-
-def _actor() -> str:
-    """Who ran the command, for the audit log."""
-    try:
-        return f"cli:{getpass.getuser()}"[:64]
-    except (KeyError, OSError):
-        return "cli"
+from sendbot.cli.context import actor, clock_from, opened_database, run_async, settings_from
 
 
 class ProgressBars:
@@ -71,32 +56,30 @@ def cases_import(ctx: click.Context, file: Path, dry_run: bool) -> None:
     decision_date, draft_date, final_date, last_review_date, next_transfer_date, exception
     (optional). Dates are YYYY-MM-DD.
     """
-    from sendbot.app import build_keyring, open_database
-    from sendbot.cli import clock_from, run_async
+    from sendbot.app import build_keyring
     from sendbot.core.cases.importer import ImportReport, import_cases
     from sendbot.core.texts import Texts
 
-    settings = _settings(ctx)
+    settings = settings_from(ctx)
     bars = ProgressBars()
 
     async def main() -> ImportReport:
         keyring = build_keyring(settings, allow_key_file=True)
         texts = Texts.load(settings.knowledge_dir / "messages.yaml")
-        database = await open_database(settings, keyring, clock_from(ctx))
         try:
-            return await import_cases(
-                database,
-                keyring,
-                texts,
-                file,
-                clock_from(ctx)(),
-                dry_run=dry_run,
-                progress=bars,
-                actor=_actor(),
-            )
+            async with opened_database(ctx, keyring) as database:
+                return await import_cases(
+                    database,
+                    keyring,
+                    texts,
+                    file,
+                    clock_from(ctx)(),
+                    dry_run=dry_run,
+                    progress=bars,
+                    actor=actor(),
+                )
         finally:
             bars.close()
-            await database.dispose()
 
     report = run_async(main())
     if report.problems:
@@ -132,8 +115,7 @@ def cases_issue_code(ctx: click.Context, case_ref: str | None, all_unlinked: Pat
 
     Codes expire after SENDBOT_LINK_CODE_DAYS days and are stored only as keyed hashes.
     """
-    from sendbot.app import build_keyring, open_database
-    from sendbot.cli import clock_from, run_async
+    from sendbot.app import build_keyring
     from sendbot.core import audit
     from sendbot.core.cases.issuing import IssuedCode, issue_code, issue_codes_for_unlinked
     from sendbot.core.cases.timefmt import london_today, long_date
@@ -142,14 +124,13 @@ def cases_issue_code(ctx: click.Context, case_ref: str | None, all_unlinked: Pat
         raise click.UsageError("give either CASE_REF or --all-unlinked FILE.csv")
     if all_unlinked is not None and all_unlinked.exists():
         raise click.UsageError(f"{all_unlinked} exists already; give a new file name")
-    settings = _settings(ctx)
+    settings = settings_from(ctx)
     days = settings.link_code_days
 
     async def main() -> list[IssuedCode] | None:
         keyring = build_keyring(settings, allow_key_file=True)
         now = clock_from(ctx)()
-        database = await open_database(settings, keyring, clock_from(ctx))
-        try:
+        async with opened_database(ctx, keyring) as database:
             async with database.unit_of_work() as uow:
                 if case_ref is not None:
                     one = await issue_code(uow, keyring, case_ref, now, days)
@@ -162,7 +143,7 @@ def cases_issue_code(ctx: click.Context, case_ref: str | None, all_unlinked: Pat
                     await audit.append(
                         uow.session,
                         keyring,
-                        actor=_actor(),
+                        actor=actor(),
                         action="case.issue_code",
                         subject_type="case" if case_ref is not None else "cases",
                         subject_id=subject,
@@ -170,8 +151,6 @@ def cases_issue_code(ctx: click.Context, case_ref: str | None, all_unlinked: Pat
                         detail={"codes": len(issued), "days": days},
                     )
             return issued
-        finally:
-            await database.dispose()
 
     issued = run_async(main())
     if issued is None:
@@ -195,8 +174,3 @@ def cases_issue_code(ctx: click.Context, case_ref: str | None, all_unlinked: Pat
         f"{long_date(london_today(item.expires_at))} ({days} days). It works once."
     )
     click.echo(item.code)
-
-
-def register(cli: click.Group) -> None:
-    """Add the cases verbs to the main command group."""
-    cli.add_command(cases)

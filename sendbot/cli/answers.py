@@ -1,4 +1,4 @@
-"""Command-line verbs for question answering: ask, eval, bench retrieval, kb gaps."""
+"""Question answering and the knowledge base: `sendbot ask`, `sendbot eval`, `sendbot kb ...`."""
 
 from __future__ import annotations
 
@@ -10,25 +10,13 @@ from typing import Any
 
 import click
 
-from sendbot.config import Settings
-from sendbot.kb.loader import KnowledgeBase, KnowledgeError
-
-
-def _settings(ctx: click.Context) -> Settings:
-    settings = ctx.find_root().obj
-    assert isinstance(settings, Settings)
-    return settings
-
-
-def _knowledge(settings: Settings) -> KnowledgeBase:
-    """Load the knowledge base or exit 2 with the reason."""
-    from sendbot.kb.loader import load_knowledge
-
-    try:
-        return load_knowledge(settings.knowledge_dir, settings.council or None)
-    except KnowledgeError as error:
-        click.echo(f"sendbot: {error}", err=True)
-        raise SystemExit(2) from None
+from sendbot.cli.context import (
+    clock_from,
+    knowledge_from,
+    opened_database,
+    run_async,
+    settings_from,
+)
 
 
 def _plain(html: str) -> str:
@@ -45,8 +33,8 @@ def ask(ctx: click.Context, question: str, as_json: bool) -> None:
     from sendbot.core.texts import Texts
     from sendbot.kb.retrieval import Retriever
 
-    settings = _settings(ctx)
-    kb = _knowledge(settings)
+    settings = settings_from(ctx)
+    kb = knowledge_from(ctx)
     retriever = Retriever(kb)
     texts = Texts.load(settings.knowledge_dir / "messages.yaml")
     questions = (line.rstrip("\n") for line in sys.stdin) if question == "-" else iter([question])
@@ -94,8 +82,7 @@ def eval_command(
     from sendbot.kb.evaluate import calibrate as choose
     from sendbot.kb.retrieval import Retriever
 
-    settings = _settings(ctx)
-    kb = _knowledge(settings)
+    kb = knowledge_from(ctx)
     try:
         items = load_eval(file)
     except EvalError as error:
@@ -150,56 +137,67 @@ def eval_command(
         click.echo(f"thresholds the tuning half picks: {out['calibration']}")
 
 
-@click.group("bench")
-def bench() -> None:
-    """Benchmarks (not tests): speed of question answering."""
+@click.group()
+def kb() -> None:
+    """Knowledge base: check and list entries."""
 
 
-@bench.command("retrieval")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-@click.option(
-    "--sizes",
-    default="1000,5000,10000",
-    show_default=True,
-    help="Synthetic knowledge-base sizes (entries), comma-separated.",
-)
-@click.option("--questions", default=300, show_default=True, help="Questions timed per size.")
+@kb.command("check")
+@click.option("--today", type=click.DateTime(["%Y-%m-%d"]), help="Date to judge review age by.")
 @click.pass_context
-def bench_retrieval(ctx: click.Context, as_json: bool, sizes: str, questions: int) -> None:
-    """Questions per second and p50/p99 latency, engine against plain rapidfuzz."""
-    from sendbot.bench.retrieval import format_table, run_benchmark
+def kb_check(ctx: click.Context, today: Any) -> None:
+    """Validate every entry and pack; exit 1 on any error."""
+    from sendbot.core.cases.timefmt import london_today
+    from sendbot.kb.check import check_knowledge, format_table
 
-    settings = _settings(ctx)
-    kb = _knowledge(settings)
-    counts = [int(s) for s in sizes.split(",") if s.strip()]
-    results = run_benchmark(kb, counts, questions)
+    settings = settings_from(ctx)
+    report = check_knowledge(
+        settings.knowledge_dir, today.date() if today else london_today(clock_from(ctx)())
+    )
+    click.echo(format_table(report))
+    if report.errors:
+        raise SystemExit(1)
+
+
+@kb.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.pass_context
+def kb_list(ctx: click.Context, as_json: bool) -> None:
+    """List every entry in force for the configured council."""
+    knowledge = knowledge_from(ctx)
+    items = [
+        {
+            "id": entry.id,
+            "title": entry.title,
+            "sources": len(entry.sources),
+            "reviewed": entry.reviewed.isoformat(),
+        }
+        for entry in sorted(knowledge.entries.values(), key=lambda e: e.id)
+    ]
     if as_json:
-        click.echo(json.dumps(results))
-    else:
-        click.echo(format_table(results))
+        click.echo(json.dumps(items, indent=2))
+        return
+    width = max((len(str(i["id"])) for i in items), default=2)
+    for item in items:
+        line = f"{item['id']:<{width}}  {item['reviewed']}  {item['sources']:>2}  {item['title']}"
+        click.echo(line)
+    click.echo(f"{len(items)} entries for {knowledge.council_name}")
 
 
-@click.command("gaps")
+@kb.command("gaps")
 @click.option("--days", default=90, show_default=True, help="Look back this many days.")
 @click.option("--limit", default=20, show_default=True, help="How many questions to list.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON lines.")
 @click.pass_context
 def kb_gaps(ctx: click.Context, days: int, limit: int, as_json: bool) -> None:
     """The most frequent questions the bot could not answer confidently (redacted)."""
-    from sendbot.cli import clock_from, run_async
     from sendbot.core.gaps import gap_report
-    from sendbot.storage.db import Database
 
-    settings = _settings(ctx)
     clock = clock_from(ctx)
 
     async def main() -> list[dict[str, Any]]:
-        database = Database(settings.database_url, clock=clock)
-        try:
-            await database.ensure_ready()
+        async with opened_database(ctx) as database:
             rows = await gap_report(database, clock(), days=days, limit=limit)
-        finally:
-            await database.dispose()
         return [
             {
                 "question": r.question,
@@ -224,11 +222,3 @@ def kb_gaps(ctx: click.Context, days: int, limit: int, as_json: bool) -> None:
             f"{row['count']:>5}  {row['first']} .. {row['last']}  {row['outcome']:<8}  "
             f"{row['question']}"
         )
-
-
-def register(cli: click.Group, kb: click.Group) -> None:
-    """Add these verbs to the command line."""
-    cli.add_command(ask)
-    cli.add_command(eval_command)
-    cli.add_command(bench)
-    kb.add_command(kb_gaps)

@@ -1,4 +1,4 @@
-"""`sendbot bench` scenarios beyond retrieval: cases and e2e; with no scenario, the list."""
+"""`sendbot bench ...`: benchmarks (not tests); with no scenario, the list of them."""
 
 from __future__ import annotations
 
@@ -9,12 +9,55 @@ from pathlib import Path
 
 import click
 
-from sendbot.config import Settings
+from sendbot.cli.context import knowledge_from, run_async, settings_from
 
 DEFAULT_POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 
+SCENARIOS_NOTE = "Run one with `sendbot bench SCENARIO` (add --json for JSON, --help for options)."
 
-@click.command("cases")
+
+def list_scenarios(group: click.Group) -> str:
+    """Each scenario of the group with its one-line help."""
+    lines = ["Scenarios:"]
+    for name in sorted(group.commands):
+        command = group.commands[name]
+        lines.append(f"  {name:<10} {command.get_short_help_str(limit=80)}")
+    lines.append(SCENARIOS_NOTE)
+    return "\n".join(lines)
+
+
+@click.group("bench", invoke_without_command=True, subcommand_metavar="COMMAND [ARGS]...")
+@click.pass_context
+def bench(ctx: click.Context) -> None:
+    """Benchmarks (not tests): speed of question answering."""
+    if ctx.invoked_subcommand is None:
+        click.echo(list_scenarios(bench))
+
+
+@bench.command("retrieval")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option(
+    "--sizes",
+    default="1000,5000,10000",
+    show_default=True,
+    help="Synthetic knowledge-base sizes (entries), comma-separated.",
+)
+@click.option("--questions", default=300, show_default=True, help="Questions timed per size.")
+@click.pass_context
+def bench_retrieval(ctx: click.Context, as_json: bool, sizes: str, questions: int) -> None:
+    """Questions per second and p50/p99 latency, engine against plain rapidfuzz."""
+    from sendbot.bench.retrieval import format_table, run_benchmark
+
+    kb = knowledge_from(ctx)
+    counts = [int(s) for s in sizes.split(",") if s.strip()]
+    results = run_benchmark(kb, counts, questions)
+    if as_json:
+        click.echo(json.dumps(results))
+    else:
+        click.echo(format_table(results))
+
+
+@bench.command("cases")
 @click.option("--import-rows", default=100_000, show_default=True, help="Rows in the import.")
 @click.option("--cases", default=1_000_000, show_default=True, help="Cases for status lookups.")
 @click.option("--lookups", default=2_000, show_default=True, help="Status lookups timed.")
@@ -40,8 +83,7 @@ def bench_cases(
     from sendbot.core.texts import Texts
     from sendbot.kb.loader import load_knowledge
 
-    settings = ctx.obj
-    assert isinstance(settings, Settings)
+    settings = settings_from(ctx)
     logging.getLogger("alembic").setLevel(logging.WARNING)
     keyring = Keyring([secrets.token_urlsafe(32)])  # the bench's own scratch databases
     texts = Texts.load(settings.knowledge_dir / "messages.yaml")
@@ -62,7 +104,7 @@ def bench_cases(
         click.echo(format_table(results))
 
 
-@click.command("e2e")
+@bench.command("e2e")
 @click.option("--updates", default=2_000, show_default=True, help="Updates in the closed loop.")
 @click.option("--chats", default=200, show_default=True, help="Simulated parents.")
 @click.option("--concurrency", default=32, show_default=True, help="Updates in flight at once.")
@@ -116,10 +158,8 @@ def bench_e2e(
     """Simulated parents through `sendbot run` by webhook, against an echo bot."""
     from sendbot.bench.e2e import E2EOptions, format_table, run_e2e
     from sendbot.bench.profile import summarise
-    from sendbot.cli import run_async
 
-    settings = ctx.obj
-    assert isinstance(settings, Settings)
+    settings = settings_from(ctx)
     logging.getLogger("alembic").setLevel(logging.WARNING)
     counts = [int(n) for n in processes.split(",") if n.strip()]
     if not counts or min(counts) < 1:
@@ -152,50 +192,16 @@ def bench_e2e(
         click.echo(summarise(sorted(profile_dir.glob("bot-*.prof"))), err=as_json)
 
 
-@click.command("web")
+@bench.command("web")
 @click.option("--rounds", default=200, show_default=True, help="New parents, one question each.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @click.pass_context
 def bench_web(ctx: click.Context, rounds: int, as_json: bool) -> None:
     """Web chat: page weight, first answer latency against a static file, same server."""
     from sendbot.bench.web import format_table, run
-    from sendbot.cli import run_async
 
-    settings = ctx.obj
-    assert isinstance(settings, Settings)
+    settings = settings_from(ctx)
     logging.getLogger("alembic").setLevel(logging.WARNING)
     logging.getLogger("sendbot").setLevel(logging.WARNING)
     result = run_async(run(settings, rounds))
     click.echo(json.dumps(result) if as_json else format_table(result))
-
-
-SCENARIOS_NOTE = "Run one with `sendbot bench SCENARIO` (add --json for JSON, --help for options)."
-
-
-def list_scenarios(group: click.Group) -> str:
-    """Each scenario of the group with its one-line help."""
-    lines = ["Scenarios:"]
-    for name in sorted(group.commands):
-        command = group.commands[name]
-        lines.append(f"  {name:<10} {command.get_short_help_str(limit=80)}")
-    lines.append(SCENARIOS_NOTE)
-    return "\n".join(lines)
-
-
-def register(bench: click.Group) -> None:
-    """Add these scenarios to the `bench` group; alone, `sendbot bench` lists them."""
-    bench.add_command(bench_cases)
-    bench.add_command(bench_e2e)
-    bench.add_command(bench_web)
-    bench.invoke_without_command = True
-    bench.no_args_is_help = False
-    original = bench.callback
-
-    def listing(*args: object, **kwargs: object) -> object:
-        ctx = click.get_current_context()
-        if ctx.invoked_subcommand is None:
-            click.echo(list_scenarios(bench))
-            return None
-        return original(*args, **kwargs) if original is not None else None
-
-    bench.callback = listing

@@ -1,0 +1,43 @@
+"""Local Offer feedback for officers: the newest, redacted, and what the council did."""
+
+from __future__ import annotations
+
+from sendbot.core.escalation.notices import Desk
+from sendbot.core.escalation.officers import record
+from sendbot.core.escalation.references import read_reference
+from sendbot.core.escalation.results import FeedbackNotFound, FeedbackPage
+from sendbot.storage.models import OfferFeedback, Officer
+from sendbot.storage.unit_of_work import UnitOfWork
+
+
+async def latest(uow: UnitOfWork, desk: Desk, officer: Officer, limit: int) -> FeedbackPage:
+    """The newest feedback, decrypted (it was redacted when kept); the read is audited."""
+    recent = await uow.tickets.latest_feedback(limit)
+    await record(
+        uow,
+        desk.services,
+        officer,
+        "feedback.list",
+        "recent",
+        subject_type="feedback",
+        count=len(recent),
+    )
+    total = await uow.tickets.feedback_count() if recent else 0
+    keyring = desk.services.keyring
+    return FeedbackPage(items=[(item, keyring.reveal(item.text)) for item in recent], total=total)
+
+
+async def respond(
+    uow: UnitOfWork, desk: Desk, officer: Officer, reference: str, text: str
+) -> OfferFeedback:
+    """Record what the council did about one piece of feedback."""
+    found = read_reference(reference, "F") if reference else None
+    item = await uow.tickets.feedback_by_reference(found) if found else None
+    if item is None or not text:
+        raise FeedbackNotFound(reference)
+    item.response = desk.services.keyring.encrypt(text)
+    item.responded_at = desk.now()
+    await record(
+        uow, desk.services, officer, "feedback.respond", item.reference, subject_type="feedback"
+    )
+    return item
