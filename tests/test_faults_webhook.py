@@ -7,6 +7,7 @@ the process stays up and its memory stays bounded (resident size measured from /
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 from pathlib import Path
@@ -35,21 +36,24 @@ def rss_mb(pid: int) -> float:
 async def raw(port: int, head: bytes, body: bytes = b"", trickle: float = 0.0) -> int:
     """Send one request as given (the body a byte at a time if `trickle`); its status or 0."""
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    answer = asyncio.create_task(reader.readline())
     try:
-        writer.write(head)
-        if trickle:
-            for byte in body:
-                writer.write(bytes([byte]))
+        with contextlib.suppress(OSError):  # the server may stop reading once it answered
+            writer.write(head)
+            pieces = [bytes([byte]) for byte in body] if trickle else [body]
+            for piece in pieces:
+                if answer.done():
+                    break
+                writer.write(piece)
                 await writer.drain()
-                await asyncio.sleep(trickle)
-        else:
-            writer.write(body)
-        await writer.drain()
-        line = await reader.readline()
+                if trickle:
+                    await asyncio.sleep(trickle)
+        line = await answer
         return int(line.split(b" ", 2)[1]) if line else 0
     except (OSError, IndexError, ValueError):
         return 0
     finally:
+        answer.cancel()
         writer.close()
 
 

@@ -59,8 +59,11 @@ class UpdateReceiver:
     async def receive(self, body: bytes) -> HTTPStatus:
         """Handle one authentic POST's body to the end and return the status to answer."""
         try:
-            update = Update.de_json(json.loads(body), self.application.bot)
-        except (ValueError, TypeError, KeyError, RecursionError):
+            data = json.loads(body)
+            if not isinstance(data, dict) or type(data.get("update_id")) is not int:
+                raise ValueError("not an update")
+            update = Update.de_json(data, self.application.bot)
+        except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
             log.warning("webhook request with a body that is not an update")
             return HTTPStatus.BAD_REQUEST
         try:
@@ -103,6 +106,8 @@ class WebhookServer:
         """Answer only after the update has been handled; refuse a wrong secret unread."""
         if not self.receiver.authentic(request.headers.get(SECRET_HEADER)):
             return web.Response(status=HTTPStatus.FORBIDDEN)
+        if (request.content_length or 0) > MAX_BODY_BYTES:
+            return web.Response(status=HTTPStatus.REQUEST_ENTITY_TOO_LARGE)  # refused unread
         try:
             async with asyncio.timeout(BODY_WITHIN_S):
                 body = await request.read()  # over MAX_BODY_BYTES: aiohttp answers 413
