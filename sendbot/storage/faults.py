@@ -12,6 +12,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 
 class Fault(StrEnum):
@@ -51,7 +52,7 @@ def fault_of(error: BaseException) -> Fault | None:
         words = str(part).lower()
         if isinstance(part, DBAPIError) and part.connection_invalidated:
             return Fault.UNREACHABLE
-        if isinstance(part, ConnectionError | TimeoutError) or state.startswith(
+        if isinstance(part, ConnectionError | TimeoutError | PoolTimeout) or state.startswith(
             _UNREACHABLE_STATES
         ):
             return Fault.UNREACHABLE
