@@ -18,6 +18,7 @@ from sendbot.core.dialogue import Dialogue, Router, Turn
 from sendbot.core.formatting import escape
 from sendbot.core.messages import Audience, Outbound
 from sendbot.core.outbox import RecipientGone, TemporaryFailure
+from sendbot.core.replies import QUICK_ATTEMPTS
 from sendbot.storage.models import Conversation, OutboxMessage
 from tests.fakes.bot_api import BOT_USERNAME, OFFICERS_CHAT_ID, TOKEN, ApiError, FakeBotAPI
 from tests.fakes.harness import (
@@ -283,10 +284,10 @@ async def test_network_failures_go_to_the_outbox_and_are_delivered_later(
     settings: Settings, app: App
 ) -> None:
     async with telegram_bot(settings, app) as (api, application):
-        api.fail("sendMessage", TimedOut(), times=1)
+        api.fail("sendMessage", TimedOut(), times=QUICK_ATTEMPTS)
         chat = TelegramChat(api, application, PARENT_CHAT_ID)
         await chat.send("/start")  # two messages: the first timed out, the second waits too
-        assert len(api.called("sendMessage")) == 1
+        assert len(api.called("sendMessage")) == QUICK_ATTEMPTS
         async with app.database.unit_of_work() as uow:
             saved = list((await uow.session.execute(select(OutboxMessage))).scalars())
         assert [row.status for row in saved] == ["pending", "pending"]
@@ -313,7 +314,7 @@ async def test_every_core_job_is_scheduled(settings: Settings, app: App) -> None
     assert names == {job.name for job in scheduled_jobs()}
 
 
-async def test_errors_are_logged_without_text_and_the_parent_is_told(
+async def test_a_refused_reply_is_kept_for_a_retry_and_logged_without_text(
     settings: Settings, app: App
 ) -> None:
     router = Router()
@@ -325,10 +326,14 @@ async def test_errors_are_logged_without_text_and_the_parent_is_told(
     app.dialogue = Dialogue(app.services, app.database, router)
     with debug_logging() as logs:
         async with telegram_bot(settings, app) as (api, application):
-            api.fail("sendMessage", ApiError(400, "Bad Request: something unexpected"))
+            refusal = ApiError(400, "Bad Request: something unexpected")
+            api.fail("sendMessage", refusal, times=QUICK_ATTEMPTS)
             chat = TelegramChat(api, application, PARENT_CHAT_ID)
             replies = await chat.send("/boom parent-words")
-    assert replies[-1].text == MESSAGES["error"]
+    assert [c.text for c in replies] == ["<b>secret-words</b>"] * QUICK_ATTEMPTS
+    async with app.database.unit_of_work() as uow:
+        (kept,) = (await uow.session.execute(select(OutboxMessage))).scalars()
+    assert (kept.status, kept.attempts, kept.last_error) == ("pending", 1, "refused: BadRequest")
     logged = logs.text
     assert "BadRequest" in logged
     for secret in ("secret-words", "parent-words", TOKEN, TOKEN.split(":")[1]):

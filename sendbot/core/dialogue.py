@@ -11,12 +11,15 @@ from sendbot.core.messages import Audience, Button, Inbound, InboundKind, Outbou
 from sendbot.core.sanitize import clean_text
 from sendbot.core.services import Services
 from sendbot.storage.db import Database
+from sendbot.storage.faults import DatabaseUnreachable, Fault, fault_of
 from sendbot.storage.models import Conversation
 from sendbot.storage.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[["Turn"], Awaitable[None]]
+# Called with a turn's replies inside its transaction (an adapter saves them to the outbox).
+Keep = Callable[[UnitOfWork, list[Outbound]], Awaitable[list[Outbound]]]
 Rows = Sequence[Sequence[Button]]
 
 
@@ -127,21 +130,42 @@ class Dialogue:
         self.database = database
         self.router = router
 
-    async def handle(self, inbound: Inbound) -> list[Outbound]:
-        """Handle one message; on any failure roll back and apologise without details."""
+    async def handle(
+        self, inbound: Inbound, keep: Keep | None = None, *, sent_again: bool = False
+    ) -> list[Outbound]:
+        """Handle one message; on any failure roll back and apologise without details.
+
+        `keep`, if given, receives the replies in the turn's transaction and returns what
+        this returns: the turn's record and its replies are then committed together.
+        `sent_again` says the transport sends the message again if told it failed (a
+        webhook answered 500): then an unreachable database raises DatabaseUnreachable
+        instead, and the message is handled properly once the database is back.
+        """
         try:
-            return await self._handle(inbound)
+            return await self._handle(inbound, keep)
         except Exception as error:  # the parent must always get an answer
+            fault = fault_of(error)
             log.error(
-                "handling failed: %s (%s)", type(error).__name__, inbound.kind, exc_info=False
+                "handling failed: %s (%s)%s",
+                type(error).__name__,
+                inbound.kind,
+                f": {fault}" if fault else "",
+                exc_info=False,
             )
+            if sent_again and fault is Fault.UNREACHABLE:
+                raise DatabaseUnreachable(str(fault)) from None
             return [Outbound(html=self.services.texts.get("error"))]
 
-    async def _handle(self, inbound: Inbound) -> list[Outbound]:
+    async def _handle(self, inbound: Inbound, keep: Keep | None) -> list[Outbound]:
         """Handle one message in a transaction (run again if the connection was lost)."""
         text = clean_text(inbound.text)
         chat_key = self.services.keyring.chat_key(inbound.channel, inbound.chat_id)
-        return await self.database.run(lambda uow: self._turn(uow, inbound, text, chat_key))
+
+        async def work(uow: UnitOfWork) -> list[Outbound]:
+            replies = await self._turn(uow, inbound, text, chat_key)
+            return await keep(uow, replies) if keep is not None and replies else replies
+
+        return await self.database.run(work)
 
     async def _turn(
         self, uow: UnitOfWork, inbound: Inbound, text: str, chat_key: str

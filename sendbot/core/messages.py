@@ -72,6 +72,11 @@ class Button:
             raise ValueError("button data longer than 64 bytes")
 
 
+# Outbound.meta key: show this reply, never keep it (a letter to the council): the web chat
+# leaves it out of the history and the outbox never stores it, not even for a retry.
+EPHEMERAL = "ephemeral"
+
+
 @dataclass(frozen=True, slots=True)
 class Outbound:
     """One message to send: text in the Telegram HTML subset, with optional button rows."""

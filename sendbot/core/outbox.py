@@ -1,15 +1,23 @@
-"""The outbox: messages are saved before they are sent, then delivered with backoff."""
+"""The outbox: messages are saved before they are sent, then delivered with backoff.
+
+A message that keeps failing for any reason but a recipient who is gone is retried on a
+schedule kept in the database (`next_attempt_at`, exponential backoff from tenacity's wait
+strategy), up to MAX_ATTEMPTS; then it is marked failed and handed to `on_give_up`, which
+tells the officers or the parent (core/delivery_failures.py). Nothing is dropped in silence.
+"""
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
-from collections.abc import Collection
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Collection
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from sqlalchemy import select, update
+from tenacity import RetryCallState, Retrying, wait_exponential
 
 from sendbot.core.keyring import Keyring
 from sendbot.core.messages import Button, Outbound
@@ -22,6 +30,7 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
 BACKOFF_BASE = timedelta(seconds=30)
 BACKOFF_MAX = timedelta(hours=1)
+EDIT_OF = "edit_of"  # an Outbound's meta key: the channel's id of the message it replaces
 SEALED = "sealed"  # key of the one item that holds encrypted button rows
 FERNET_PREFIX = "gAAAAA"  # every Fernet token starts so (version byte and timestamp)
 
@@ -58,13 +67,20 @@ class Held(Exception):
         return NOTIFIED if self.notified else WAITING
 
 
+GiveUp = Callable[[UnitOfWork, "OutboxMessage"], Awaitable[None]]
+_WAIT = wait_exponential(multiplier=BACKOFF_BASE.total_seconds(), max=BACKOFF_MAX.total_seconds())
+
+
 class Sender(Protocol):
     """What an adapter provides so the outbox can deliver through it."""
 
     channel: str
 
     async def send(self, chat_id: str, message: Outbound) -> None:
-        """Deliver one message, raising RecipientGone or TemporaryFailure on failure."""
+        """Deliver one message, raising RecipientGone or TemporaryFailure on failure.
+
+        A message whose meta holds EDIT_OF replaces that message when the channel can.
+        """
 
 
 @dataclass(frozen=True)
@@ -110,19 +126,69 @@ async def enqueue(
     )
     if existing.first() is not None:
         return False
-    row = OutboxMessage(
-        dedupe_key=dedupe_key,
-        channel=channel,
-        chat_ref=chat_ref,
-        html=keyring.encrypt(message.html) if keyring else message.html,
-        buttons=_seal_buttons(keyring, _serialise(message.buttons)),
-        kind=kind,
-    )
+    row = new_row(dedupe_key, channel, chat_ref, message, kind, keyring)
     if not_before is not None:
         row.next_attempt_at = not_before
     uow.session.add(row)
     await uow.session.flush()
     return True
+
+
+def new_row(
+    dedupe_key: str,
+    channel: str,
+    chat_ref: str,
+    message: Outbound,
+    kind: str,
+    keyring: Keyring | None,
+) -> OutboxMessage:
+    """An outbox row for one message (not yet added to a session)."""
+    return OutboxMessage(**row_values(dedupe_key, channel, chat_ref, message, kind, keyring))
+
+
+def row_values(
+    dedupe_key: str,
+    channel: str,
+    chat_ref: str,
+    message: Outbound,
+    kind: str,
+    keyring: Keyring | None,
+) -> dict[str, Any]:
+    """The column values of an outbox row for one message, encrypted if a keyring is given."""
+    if message.document is not None and keyring is None:
+        raise ValueError("a file is only saved encrypted: give the keyring")
+    return {
+        "dedupe_key": dedupe_key,
+        "channel": channel,
+        "chat_ref": chat_ref,
+        "html": keyring.encrypt(message.html) if keyring else message.html,
+        "buttons": _seal_buttons(keyring, _serialise(message.buttons)),
+        "kind": kind,
+        "edit_of": message.meta.get(EDIT_OF),
+        "document": _seal_document(keyring, message.document) if keyring else None,
+    }
+
+
+def _seal_document(keyring: Keyring, document: tuple[str, bytes] | None) -> str | None:
+    """A file's name and content as one encrypted token."""
+    if document is None:
+        return None
+    name, content = document
+    return keyring.encrypt(json.dumps([name, base64.b64encode(content).decode()]))
+
+
+def message_of(keyring: Keyring, row: OutboxMessage) -> Outbound:
+    """The Outbound a saved row holds, decrypted."""
+    document = None
+    if row.document is not None:
+        name, content = json.loads(keyring.decrypt(row.document))
+        document = (str(name), base64.b64decode(content))
+    message = Outbound(
+        html=_open_html(keyring, row.html),
+        buttons=_deserialise(_open_buttons(keyring, row.buttons)),
+        document=document,
+    )
+    return replace(message, meta={EDIT_OF: row.edit_of}) if row.edit_of else message
 
 
 def _seal_buttons(keyring: Keyring | None, rows: list[Any]) -> list[Any]:
@@ -147,7 +213,9 @@ def _open_html(keyring: Keyring, html: str) -> str:
 
 def backoff(attempts: int, retry_after: float | None = None) -> timedelta:
     """Exponential delay after a failed attempt, honouring a server's retry-after."""
-    delay = min(BACKOFF_BASE * (2 ** max(attempts - 1, 0)), BACKOFF_MAX)
+    state = RetryCallState(Retrying(), None, (), {})
+    state.attempt_number = max(attempts, 1)
+    delay = timedelta(seconds=_WAIT(state))
     if retry_after is not None:
         delay = max(delay, timedelta(seconds=retry_after))
     return delay
@@ -160,6 +228,7 @@ async def deliver_due(
     now: datetime,
     limit: int = 50,
     only: Collection[int] | None = None,
+    on_give_up: GiveUp | None = None,
 ) -> DeliveryReport:
     """Send due messages for the sender's channel (`only` these ids, if given), one
     transaction per message."""
@@ -183,11 +252,8 @@ async def deliver_due(
             row = await _claim(uow, message_id)
             if row is None:
                 continue
-            message = Outbound(
-                html=_open_html(keyring, row.html),
-                buttons=_deserialise(_open_buttons(keyring, row.buttons)),
-                meta={KIND: row.kind},
-            )
+            message = message_of(keyring, row)
+            message = replace(message, meta={**message.meta, KIND: row.kind})
             row.attempts += 1
             chat_id = keyring.decrypt(row.chat_ref)
             try:
@@ -200,13 +266,16 @@ async def deliver_due(
             except RecipientGone:
                 row.status, row.last_error = "undelivered", "recipient gone"
                 gone += 1
-            except TemporaryFailure as error:
-                row.last_error = str(error)[:200]
+            except Exception as error:  # TemporaryFailure, or a fault of ours: retried alike
+                reason = str(error) if isinstance(error, TemporaryFailure) else type(error).__name__
+                row.last_error = reason[:200]
                 if row.attempts >= MAX_ATTEMPTS:
                     row.status = "failed"
                     failed += 1
+                    await give_up(uow, row, on_give_up)
                 else:
-                    row.next_attempt_at = now + backoff(row.attempts, error.retry_after)
+                    retry_after = error.retry_after if isinstance(error, TemporaryFailure) else None
+                    row.next_attempt_at = now + backoff(row.attempts, retry_after)
                     retried += 1
             else:
                 row.status, row.sent_at, row.last_error = "sent", now, None
@@ -248,6 +317,16 @@ async def notice_waiting(uow: UnitOfWork, channel: str, hold_key: str) -> bool:
         OutboxMessage.status == NOTIFIED,
     )
     return (await uow.session.execute(query.limit(1))).first() is not None
+
+
+async def give_up(uow: UnitOfWork, row: OutboxMessage, on_give_up: GiveUp | None) -> None:
+    """A message failed for good: log its kind and reason (never its text), then report it."""
+    log.warning(
+        "outbox: a %s message failed for good after %d attempts (%s)",
+        row.kind, row.attempts, row.last_error,
+    )  # fmt: skip
+    if on_give_up is not None:
+        await on_give_up(uow, row)
 
 
 async def _claim(uow: UnitOfWork, message_id: int) -> OutboxMessage | None:

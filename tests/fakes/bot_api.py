@@ -136,6 +136,7 @@ class FakeBotAPI:
     def __init__(self, token: str = TOKEN) -> None:
         self.token = token
         self.calls: list[Call] = []
+        self.accepted: list[Call] = []  # the calls answered ok: what people really saw
         self.pending_updates: list[JSONDict] = []
         self.failures: dict[str, list[Exception]] = {}
         self.webhook_url = ""
@@ -274,9 +275,18 @@ class FakeBotAPI:
                 self._new_call.clear()
                 await self._new_call.wait()
 
+    def delivered(self, chat_id: int | None = None) -> list[Call]:
+        """Messages sent or edited that Telegram accepted, optionally to one chat only."""
+        return [
+            c
+            for c in self.accepted
+            if c.method in SENDING_METHODS and (chat_id is None or c.chat_id == chat_id)
+        ]
+
     def clear(self) -> None:
         """Forget recorded calls."""
         self.calls.clear()
+        self.accepted.clear()
 
     # --- answering ---------------------------------------------------------------------
 
@@ -298,6 +308,7 @@ class FakeBotAPI:
             result = await self._result(method, params, files)
         except ApiError as error:
             return error.code, error.payload()
+        self.accepted.append(self.calls[-1])
         return 200, {"ok": True, "result": result}
 
     async def _result(

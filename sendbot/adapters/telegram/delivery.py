@@ -20,7 +20,7 @@ from telegram.warnings import PTBDeprecationWarning
 
 from sendbot.core.formatting import TELEGRAM_LIMIT, html_to_plain, split_message
 from sendbot.core.messages import Button, Outbound
-from sendbot.core.outbox import RecipientGone, TemporaryFailure
+from sendbot.core.outbox import EDIT_OF, RecipientGone, TemporaryFailure
 
 log = logging.getLogger(__name__)
 
@@ -193,13 +193,15 @@ class TelegramSender:
 
     async def send(self, chat_id: str, message: Outbound) -> None:
         """Deliver one message, raising RecipientGone or TemporaryFailure on failure."""
+        edit = message.meta.get(EDIT_OF)
         try:
-            await deliver(self.bot, int(chat_id), message)
+            await deliver(self.bot, int(chat_id), message, int(edit) if edit else None)
         except TelegramError as error:
             mapped = classify(error)
             if isinstance(mapped, RecipientGone) and self.on_gone is not None:
                 await self.on_gone(chat_id)
             if mapped is None:
-                # Refused outright (say, a bad request): the outbox gives up after its attempts.
+                # Refused outright (an unexpected bad request): retried all the same, as it
+                # may be Telegram's passing fault; the outbox gives up after its attempts.
                 raise TemporaryFailure(f"refused: {type(error).__name__}") from None
             raise mapped from None

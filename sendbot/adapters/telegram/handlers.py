@@ -1,9 +1,11 @@
 """The handlers: Update -> Inbound -> the core's dialogue -> Outbound -> the Bot API.
 
-Replies go to the sender's chat; an Outbound for the officers goes to the officers' group
-and one naming a chat_id (a Telegram id, or a chat_ref encrypted by the keyring as stored
-in the database) goes to that chat. An Outbound whose meta has "edit" set, answering a
-button press, replaces the message that held the button.
+A turn's replies are saved to the outbox in the turn's own transaction, then sent
+(core/replies.py): a reply Telegram refuses for now is retried by the outbox, never lost
+with the update already recorded as handled. Replies go to the sender's chat; an Outbound
+for the officers goes to the officers' group and one naming a chat_id (a Telegram id, or a
+chat_ref encrypted by the keyring as stored in the database) goes to that chat. An Outbound
+whose meta has "edit" set, answering a button press, replaces the message that held it.
 """
 
 from __future__ import annotations
@@ -19,12 +21,15 @@ from telegram.constants import ChatAction, ChatMemberStatus, ChatType, ParseMode
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
-from sendbot.adapters.telegram.delivery import classify, deliver
+from sendbot.adapters.telegram.delivery import TelegramSender, deliver
 from sendbot.adapters.telegram.translate import CHANNEL, Audience, to_inbound
 from sendbot.app import App
 from sendbot.core.messages import Audience as Recipient
 from sendbot.core.messages import Inbound, InboundKind, Outbound
-from sendbot.core.outbox import RecipientGone, enqueue
+from sendbot.core.outbox import EDIT_OF
+from sendbot.core.replies import OUTBOX_ID, send_kept
+from sendbot.core.replies import keep as keep_replies
+from sendbot.storage.faults import DatabaseUnreachable
 from sendbot.storage.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -46,6 +51,9 @@ class TelegramHandlers:
         self.app = app
         self.audience = audience
         self.typing_after_s = typing_after_s
+        # True once a webhook serves the updates: Telegram sends an update again if its
+        # POST is answered 500, so a message that met an unreachable database waits for it.
+        self.sent_again = False
 
     async def on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Handle any update: translate it, run the dialogue, send the replies."""
@@ -79,7 +87,11 @@ class TelegramHandlers:
 
         timer = asyncio.get_running_loop().call_later(self.typing_after_s, start_typing)
         try:
-            return await self.app.dialogue.handle(inbound)
+            return await self.app.dialogue.handle(
+                inbound,
+                keep=lambda uow, replies: self.keep(uow, inbound, replies),
+                sent_again=self.sent_again,
+            )
         finally:
             timer.cancel()
             if typing:
@@ -91,36 +103,50 @@ class TelegramHandlers:
             await bot.send_chat_action(int(chat_id), ChatAction.TYPING)
 
     async def dispatch(self, bot: Bot, inbound: Inbound, replies: list[Outbound]) -> None:
-        """Send each reply to its chat; save it to the outbox when Telegram cannot take it now.
+        """Send the turn's replies: those kept in the outbox through it, any other directly.
 
-        After one reply to a chat is saved for later, the chat's next replies are saved
-        too, so the outbox delivers them in order.
+        Only the apology for a turn that failed (and so kept nothing) is not in the outbox.
         """
-        gone: set[str] = set()
-        deferred: set[str] = set()
-        for index, reply in enumerate(replies):
-            target = self.target_of(reply, inbound)
-            if target is None or target in gone:
-                continue
-            if target in deferred:
-                await self._save_for_later(inbound, index, target, reply, "keeping order")
-                continue
-            edit = None
-            pressed = inbound.kind is InboundKind.BUTTON and target == inbound.chat_id
-            if reply.meta.get(EDIT) and pressed and inbound.message_id:
-                edit = int(inbound.message_id)
-            try:
-                await deliver(bot, int(target), reply, edit_message_id=edit)
-            except TelegramError as error:
-                mapped = classify(error)
-                if mapped is None:
-                    raise
-                if isinstance(mapped, RecipientGone):
-                    gone.add(target)
-                    await self.mark_inactive(target)
-                    continue
-                deferred.add(target)
-                await self._save_for_later(inbound, index, target, reply, str(mapped))
+        kept = [reply for reply in replies if OUTBOX_ID in reply.meta]
+        if kept:
+            sender = TelegramSender(bot, on_gone=self.mark_inactive)
+            await send_kept(self.app.database, sender, kept, self.app.services.clock())
+        for reply in replies:
+            if OUTBOX_ID not in reply.meta:
+                await self._send_unkept(bot, inbound, reply)
+
+    async def keep(
+        self, uow: UnitOfWork, inbound: Inbound, replies: list[Outbound]
+    ) -> list[Outbound]:
+        """Save a turn's replies to the outbox in its transaction, an edit marked as such."""
+        pressed = inbound.kind is InboundKind.BUTTON and inbound.message_id is not None
+
+        def as_kept(reply: Outbound) -> Outbound:
+            here = self.target_of(reply, inbound) == inbound.chat_id
+            if pressed and reply.meta.get(EDIT) and here:
+                return replace(reply, meta={**reply.meta, EDIT_OF: str(inbound.message_id)})
+            return reply
+
+        services = self.app.services
+        return await keep_replies(
+            uow,
+            services.keyring,
+            CHANNEL,
+            inbound.update_id,
+            [as_kept(reply) for reply in replies],
+            lambda reply: self.target_of(reply, inbound),
+            services.clock(),
+        )
+
+    async def _send_unkept(self, bot: Bot, inbound: Inbound, reply: Outbound) -> None:
+        """Send a reply that is in no outbox (an apology): once, a failure only logged."""
+        target = self.target_of(reply, inbound)
+        if target is None:
+            return
+        try:
+            await deliver(bot, int(target), reply)
+        except TelegramError as error:
+            log.warning("an apology could not be sent: %s", type(error).__name__)
 
     def target_of(self, reply: Outbound, inbound: Inbound) -> str | None:
         """The Telegram chat id a reply goes to, or None when it has nowhere to go."""
@@ -142,34 +168,6 @@ class TelegramHandlers:
             log.warning("reply dropped: it names no chat")
             return None
         return inbound.chat_id
-
-    async def _save_for_later(
-        self, inbound: Inbound, index: int, target: str, reply: Outbound, reason: str
-    ) -> None:
-        """Persist a reply Telegram could not take now; the outbox job retries it."""
-        if reply.document is not None:
-            log.warning("file not delivered (%s); it is not retried", reason)
-            return
-        if reply.meta.get("ephemeral"):  # a letter: never kept, even for a retry
-            log.warning("ephemeral reply not delivered (%s); it is not retried", reason)
-            return
-        keyring = self.app.services.keyring
-        key = f"tg:{inbound.update_id}:{index}:{keyring.chat_key(CHANNEL, target)[:16]}"
-        chat_ref = keyring.encrypt(target)
-
-        async def save(uow: UnitOfWork) -> None:
-            await enqueue(
-                uow,
-                dedupe_key=key,
-                channel=CHANNEL,
-                chat_ref=chat_ref,
-                message=reply,
-                kind="reply",
-                keyring=keyring,
-            )
-
-        await self.app.database.run(save)
-        log.info("reply saved to the outbox for a retry (%s)", reason)
 
     async def mark_inactive(self, chat_id: str) -> None:
         """Remember that a chat blocked the bot (it becomes active again when it writes)."""
@@ -198,6 +196,8 @@ class TelegramHandlers:
             log.warning("bot error outside an update: %s", kind)
             return
         log.error("update %s failed: %s", update.update_id, kind)
+        if isinstance(error, DatabaseUnreachable):
+            return  # Telegram sends it again; the parent is answered then
         chat = update.effective_chat
         if chat is None or chat.type != ChatType.PRIVATE:
             return

@@ -10,6 +10,7 @@ so with several processes behind a proxy each chat is still answered in order.
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
 import logging
@@ -26,6 +27,7 @@ log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # nosec B105
 MAX_BODY_BYTES = 1_000_000  # an update is a few kilobytes at most
 IDLE_TIMEOUT_S = 60  # a kept-alive connection with no request for this long is closed
+BODY_WITHIN_S = 5.0  # Telegram sends a body at once; one trickling in is cut off (408)
 
 # Any PTB Application (sendbot's, or the benchmark's echo bot, which imports nothing else).
 TelegramApp = Application[Any, Any, Any, Any, Any, Any]
@@ -41,6 +43,9 @@ class UpdateReceiver:
         self._secret = secret_token.encode()
         self._failed: set[int] = set()
         application.add_error_handler(self._note_failure)
+        handlers = application.bot_data.get("sendbot")
+        if handlers is not None:  # sendbot's handlers (the echo bot has none)
+            handlers.sent_again = True
 
     async def _note_failure(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Remember that handling this update raised (the adapter's handler tells the parent)."""
@@ -54,8 +59,11 @@ class UpdateReceiver:
     async def receive(self, body: bytes) -> HTTPStatus:
         """Handle one authentic POST's body to the end and return the status to answer."""
         try:
-            update = Update.de_json(json.loads(body), self.application.bot)
-        except (ValueError, TypeError, KeyError):
+            data = json.loads(body)
+            if not isinstance(data, dict) or type(data.get("update_id")) is not int:
+                raise ValueError("not an update")
+            update = Update.de_json(data, self.application.bot)
+        except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
             log.warning("webhook request with a body that is not an update")
             return HTTPStatus.BAD_REQUEST
         try:
@@ -98,7 +106,15 @@ class WebhookServer:
         """Answer only after the update has been handled; refuse a wrong secret unread."""
         if not self.receiver.authentic(request.headers.get(SECRET_HEADER)):
             return web.Response(status=HTTPStatus.FORBIDDEN)
-        status = await self.receiver.receive(await request.read())
+        if (request.content_length or 0) > MAX_BODY_BYTES:
+            return web.Response(status=HTTPStatus.REQUEST_ENTITY_TOO_LARGE)  # refused unread
+        try:
+            async with asyncio.timeout(BODY_WITHIN_S):
+                body = await request.read()  # over MAX_BODY_BYTES: aiohttp answers 413
+        except TimeoutError:
+            log.warning("webhook request whose body did not arrive in time")
+            return web.Response(status=HTTPStatus.REQUEST_TIMEOUT)
+        status = await self.receiver.receive(body)
         return web.Response(status=status)
 
     async def start(self) -> None:

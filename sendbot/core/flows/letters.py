@@ -18,10 +18,9 @@ from sendbot.core.flows.common import menu_button, stale_button
 from sendbot.core.formatting import button_label, escape
 from sendbot.core.letters.compose import Letter, available, compose
 from sendbot.core.letters.files import pdf_file, text_file
-from sendbot.core.messages import Button, Outbound
+from sendbot.core.messages import EPHEMERAL, Button, Outbound
 from sendbot.storage.models import Case
 
-EPHEMERAL = "ephemeral"  # Outbound.meta key: show this reply, never keep it
 FILE = "file"  # Outbound.meta key: the button data that makes this reply's file again
 NEXT_ENTRIES = ("complain-council", "ombudsman", "judicial-review", "sendiass")
 FORMATS = ("pdf", "txt")

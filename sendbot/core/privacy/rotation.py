@@ -35,6 +35,7 @@ ENCRYPTED_COLUMNS: tuple[tuple[str, str, Kind], ...] = (
     ("outbox", "chat_ref", "token"),
     ("outbox", "html", "token"),
     ("outbox", "buttons", "json"),
+    ("outbox", "document", "token"),
     ("officer_channels", "chat_ref", "token"),
     ("tickets", "parent_ref", "token"),
     ("tickets", "body", "token"),

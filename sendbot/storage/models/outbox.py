@@ -36,3 +36,7 @@ class OutboxMessage(Base):
     # While held (status "waiting" or "notified"): the recipient's chat key, so that their
     # next message releases it (WhatsApp's 24-hour rule); None otherwise.
     hold_key: Mapped[str | None] = mapped_column(String(64), default=None)
+    # The message this one replaces in place (a button's answer), if the channel can edit.
+    edit_of: Mapped[str | None] = mapped_column(String(32), default=None)
+    # A file sent with the message: its name and content, encrypted as one token.
+    document: Mapped[str | None] = mapped_column(Text, default=None)
