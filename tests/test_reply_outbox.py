@@ -226,3 +226,38 @@ async def test_an_edit_and_a_file_wait_in_the_outbox_as_they_are(
     (document,) = api.called("sendDocument")
     assert next(iter(document.files.values())) == ("mydata.json", b'{"child": "Sam"}')
     assert api.called("sendMessage") == []
+
+
+class _Refusing:
+    """A sender whose every send fails for now."""
+
+    channel = "telegram"
+
+    def __init__(self) -> None:
+        self.tried: list[str] = []
+
+    async def send(self, chat_id: str, message: Outbound) -> None:
+        from sendbot.core.outbox import TemporaryFailure
+
+        self.tried.append(message.html)
+        raise TemporaryFailure("down")
+
+
+async def test_an_ephemeral_reply_is_sent_once_and_never_written_to_the_outbox(app: App) -> None:
+    from sendbot.core.messages import EPHEMERAL
+
+    letter = Outbound("Dear Sir or Madam, ...", meta={EPHEMERAL: "1"})
+    plain = Outbound("Here is your letter.")
+    now = app.services.clock()
+    async with app.database.unit_of_work() as uow:
+        kept = await replies.keep(
+            uow, app.services.keyring, "telegram", 7, [plain, letter], lambda _: "42", now
+        )
+    assert [r.html for r in kept] == [plain.html, letter.html]  # in the turn's order
+    assert [row.kind for row in await rows(app)] == ["reply"]  # the letter has no row
+    sender = _Refusing()
+    await replies.send_kept(app.database, sender, kept, now)
+    # The plain reply waits in the outbox for a retry; the letter is not kept anywhere.
+    left = await rows(app)
+    assert len(left) == 1 and left[0].attempts == 1
+    assert letter.html not in sender.tried  # its chat was already waiting: not sent out of order
