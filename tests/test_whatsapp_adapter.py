@@ -17,6 +17,7 @@ from sqlalchemy import select, text
 from sendbot.app import App
 from sendbot.clock import FrozenClock
 from sendbot.core.outbox import deliver_due
+from sendbot.core.replies import QUICK_ATTEMPTS
 from sendbot.storage.models import Conversation, OutboxMessage, TicketMessage
 from tests.casefiles import code_for, seed
 from tests.fakes.cloud_api import APP_SECRET, VERIFY_TOKEN, Sent, WhatsAppPhone, sign
@@ -248,12 +249,24 @@ async def test_a_case_alert_out_of_the_window_sends_the_alert_template(
         assert "TS0001" in shown[0].text
 
 
-async def test_cloud_api_failures_are_retried_in_order_or_marked_undelivered(
+async def test_a_reply_that_fails_once_is_tried_again_at_once_and_nothing_is_left_kept(
     app: App, frozen_clock: FrozenClock
 ) -> None:
     async with whatsapp_bot(app) as bot:
         phone = bot.phone()
         bot.api.fail_next(500, 131000)
+        sent = await phone.send("/start")
+        assert len(sent) == 2 and "sendbot" in sent[0].text
+        async with app.database.unit_of_work() as uow:
+            assert (await uow.session.execute(select(OutboxMessage))).scalars().all() == []
+
+
+async def test_cloud_api_failures_are_retried_in_order_or_marked_undelivered(
+    app: App, frozen_clock: FrozenClock
+) -> None:
+    async with whatsapp_bot(app) as bot:
+        phone = bot.phone()
+        bot.api.fail_next(500, 131000, times=QUICK_ATTEMPTS)
         assert await phone.send("/start") == []  # the first reply failed; both were kept
         async with app.database.unit_of_work() as uow:
             kept = (await uow.session.execute(select(OutboxMessage))).scalars().all()

@@ -7,19 +7,9 @@ import random
 from datetime import date, timedelta
 from pathlib import Path
 
-HEADER = [
-    "case_ref",
-    "child_first_name",
-    "child_dob",
-    "request_date",
-    "stage",
-    "decision_date",
-    "draft_date",
-    "final_date",
-    "last_review_date",
-    "next_transfer_date",
-    "exception",
-]
+from sendbot.core.cases.csv_rows import COLUMNS
+
+HEADER = list(COLUMNS)
 NAMES = ["Sam", "Ava", "Noah", "Amira", "Leo", "Maya", "Oliver", "Zara", "Theo", "Isla"]
 
 

@@ -11,13 +11,15 @@ of what was said), so a thousand failures make one alert, not a thousand.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import InstrumentedAttribute
 
+from sendbot.config import Settings
 from sendbot.core import audit
 from sendbot.core.messages import Outbound
 from sendbot.core.officers_group import queue_to_officers_group
@@ -101,61 +103,102 @@ async def alert_officers(
     return True
 
 
-# Officer invites: failures per chat and from every chat.
+# Attempts that can fail (officer invite codes, console sign-ins): one rule for each kind.
+
+
+@dataclass(frozen=True)
+class Guarded:
+    """A kind of attempt that can fail: how often one subject, and everyone, may fail it."""
+
+    kind: str  # security_failures.kind
+    action: str  # the audit log's action for one failure
+    subject_type: str
+    alert: str  # the officers' alert in knowledge/messages.yaml
+    own_limit: Callable[[Settings], tuple[int, timedelta]]
+    flood_failures: Callable[[Settings], int]
+
 
 INVITE = "invite"
-_INVITE_AT = SecurityFailure.at
+INVITES = Guarded(
+    kind=INVITE,
+    action="officer.invite_failed",
+    subject_type="chat",
+    alert="security.invite_flood",
+    own_limit=lambda _settings: (CHAT_FAILURES, CHAT_WINDOW),
+    flood_failures=lambda settings: settings.invite_flood_failures,
+)
+_AT = SecurityFailure.at
+
+
+async def paused_until(
+    uow: UnitOfWork, services: Services, guarded: Guarded, subject_key: str, now: datetime
+) -> datetime | None:
+    """When this subject may try again (its own limit, or a flood of everyone's), or None."""
+    kind = SecurityFailure.kind == guarded.kind
+    failures, window = guarded.own_limit(services.settings)
+    own = (kind, SecurityFailure.chat_key == subject_key)
+    mine = await flood_until(uow, _AT, own, now, failures, window)
+    if mine is not None:
+        return mine
+    return await _flood(uow, services, guarded, now)
+
+
+async def _flood(
+    uow: UnitOfWork, services: Services, guarded: Guarded, now: datetime
+) -> datetime | None:
+    """When a flood of this kind's failures from everyone ends, or None if there is none."""
+    window = timedelta(minutes=services.settings.flood_minutes)
+    failures = guarded.flood_failures(services.settings)
+    kind = (SecurityFailure.kind == guarded.kind,)
+    return await flood_until(uow, _AT, kind, now, failures, window)
+
+
+async def record_failure(
+    uow: UnitOfWork,
+    services: Services,
+    guarded: Guarded,
+    subject_key: str,
+    now: datetime,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """Remember a failed attempt, audit it, and alert officers when a flood begins."""
+    uow.session.add(SecurityFailure(kind=guarded.kind, chat_key=subject_key, at=now))
+    await uow.session.flush()
+    await audit.append(
+        uow.session,
+        services.keyring,
+        actor="unknown",
+        action=guarded.action,
+        subject_type=guarded.subject_type,
+        subject_id=subject_key[:16],
+        at=now,
+        detail=detail,
+    )
+    if await _flood(uow, services, guarded, now) is None:
+        return
+    minutes = services.settings.flood_minutes
+    window = timedelta(minutes=minutes)
+    kind = (SecurityFailure.kind == guarded.kind,)
+    failures = await count_since(uow, _AT, kind, now - window)
+    await alert_officers(
+        uow,
+        services,
+        key=f"{guarded.kind}-flood-{bucket(now, window)}",
+        html=services.texts.get(guarded.alert, count=failures, minutes=minutes),
+        now=now,
+        detail={"failures": failures, "minutes": minutes},
+    )
 
 
 async def invite_paused_until(
     uow: UnitOfWork, services: Services, chat_key: str, now: datetime
 ) -> datetime | None:
     """When this chat may try an invite code again (its own limit, or a flood), or None."""
-    kind = SecurityFailure.kind == INVITE
-    mine = await flood_until(
-        uow,
-        _INVITE_AT,
-        (kind, SecurityFailure.chat_key == chat_key),
-        now,
-        CHAT_FAILURES,
-        CHAT_WINDOW,
-    )
-    if mine is not None:
-        return mine
-    settings = services.settings
-    window = timedelta(minutes=settings.flood_minutes)
-    return await flood_until(uow, _INVITE_AT, (kind,), now, settings.invite_flood_failures, window)
+    return await paused_until(uow, services, INVITES, chat_key, now)
 
 
 async def record_invite_failure(
     uow: UnitOfWork, services: Services, chat_key: str, now: datetime
 ) -> None:
     """Remember a wrong invite code, audit it, and alert officers when a flood begins."""
-    uow.session.add(SecurityFailure(kind=INVITE, chat_key=chat_key, at=now))
-    await uow.session.flush()
-    await audit.append(
-        uow.session,
-        services.keyring,
-        actor="unknown",
-        action="officer.invite_failed",
-        subject_type="chat",
-        subject_id=chat_key[:16],
-        at=now,
-    )
-    settings = services.settings
-    window = timedelta(minutes=settings.flood_minutes)
-    kind = (SecurityFailure.kind == INVITE,)
-    until = await flood_until(uow, _INVITE_AT, kind, now, settings.invite_flood_failures, window)
-    if until is None:
-        return
-    failures = await count_since(uow, _INVITE_AT, kind, now - window)
-    await alert_officers(
-        uow,
-        services,
-        key=f"invite-flood-{bucket(now, window)}",
-        html=services.texts.get(
-            "security.invite_flood", count=failures, minutes=settings.flood_minutes
-        ),
-        now=now,
-        detail={"failures": failures, "minutes": settings.flood_minutes},
-    )
+    await record_failure(uow, services, INVITES, chat_key, now)

@@ -12,21 +12,18 @@ import asyncio
 import logging
 from collections import defaultdict
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sendbot.adapters.web.history import History
 from sendbot.adapters.web.render import bot_entry
 from sendbot.adapters.web.sessions import CHANNEL
-from sendbot.core.jobs.registry import Job, JobContext, run_job
 from sendbot.core.keyring import Keyring
 from sendbot.core.messages import Outbound
 from sendbot.core.outbox import RecipientGone
-from sendbot.core.schedule import scheduled_jobs
 
 log = logging.getLogger(__name__)
 
 POLL_S = 2.0
-OUTBOX_EVERY = timedelta(seconds=2)
 
 
 class Notifier:
@@ -79,22 +76,3 @@ class WebSender:
         if stored is None:
             raise RecipientGone("web chat gone")
         self.notifier.notify(chat_key)
-
-
-async def run_jobs(context: JobContext, stop: asyncio.Event) -> None:
-    """Run the core's jobs here until `stop`: the outbox every two seconds, others as usual."""
-
-    async def loop(job: Job) -> None:
-        interval = OUTBOX_EVERY if job.name == "outbox" else job.interval
-        while not stop.is_set():
-            try:
-                await run_job(job, context)
-            except Exception as error:  # a failed run is retried at the next interval
-                log.error("job %s failed: %s", job.name, type(error).__name__)
-            try:
-                async with asyncio.timeout(interval.total_seconds()):
-                    await stop.wait()
-            except TimeoutError:
-                continue
-
-    await asyncio.gather(*(loop(job) for job in scheduled_jobs()))

@@ -13,11 +13,13 @@ from aiohttp import web
 from sendbot.adapters.web import console, handlers
 from sendbot.adapters.web.chat import WebChat
 from sendbot.adapters.web.keys import CHAT, LIMITS, STREAMS, Streams
-from sendbot.adapters.web.live import Notifier, WebSender, run_jobs
+from sendbot.adapters.web.live import Notifier, WebSender
 from sendbot.adapters.web.ratelimit import RateLimits, rate_storage
 from sendbot.adapters.web.security import security_middleware
 from sendbot.app import App
+from sendbot.core.jobs.loop import run_jobs
 from sendbot.core.jobs.registry import JobContext
+from sendbot.core.schedule import scheduled_jobs
 
 HERE = Path(__file__).resolve().parent
 MAX_BODY_BYTES = 64 * 1024  # a 4,000-character message, form-encoded, fits with room
@@ -69,7 +71,7 @@ def _jobs(chat: WebChat, app: App):  # type: ignore[no-untyped-def]
         sender = WebSender(chat.history, app.services.keyring, chat.notifier, app.services.clock)
         stop = asyncio.Event()
         job_context = JobContext(services=app.services, database=app.database, sender=sender)
-        task = asyncio.create_task(run_jobs(job_context, stop))
+        task = asyncio.create_task(run_jobs(job_context, stop, scheduled_jobs()))
         yield
         stop.set()
         with contextlib.suppress(asyncio.CancelledError):

@@ -74,7 +74,11 @@ def template_for(settings: Settings, kind: str) -> str | None:
 
 
 class WhatsAppSender:
-    """The outbox's Sender for WhatsApp: within 24 hours free-form, else held (and noticed)."""
+    """The outbox's Sender for WhatsApp: within 24 hours free-form, else held (and noticed).
+
+    A turn's own replies go through one made with `check_window=False`: the parent has
+    just written, so the window is open (even when what they wrote erased their record).
+    """
 
     channel = CHANNEL
 
@@ -87,8 +91,11 @@ class WhatsAppSender:
         say: Say,
         clock: Callable[[], datetime],
         on_gone: Callable[[str], Awaitable[None]] | None = None,
+        *,
+        check_window: bool = True,
     ) -> None:
         self.api = api
+        self.check_window = check_window
         self.database = database
         self.keyring = keyring
         self.settings = settings
@@ -99,7 +106,10 @@ class WhatsAppSender:
     async def send(self, chat_id: str, message: Outbound) -> None:
         """Deliver one message, or raise Held, RecipientGone or TemporaryFailure."""
         kind = message.meta.get(KIND, "")
-        if not await window_open(self.database, self.keyring, CHANNEL, chat_id, self.clock()):
+        now = self.clock()
+        if self.check_window and not await window_open(
+            self.database, self.keyring, CHANNEL, chat_id, now
+        ):
             await self._hold(chat_id, kind)
         try:
             await deliver(self.api, chat_id, message, self.say)

@@ -21,7 +21,9 @@ from sendbot.adapters.whatsapp.translate import (
 )
 from sendbot.app import App
 from sendbot.core.messages import Audience, Inbound, Outbound
-from sendbot.core.outbox import RecipientGone, deliver_due, enqueue, release_held
+from sendbot.core.outbox import RecipientGone, deliver_due, release_held
+from sendbot.core.replies import OUTBOX_ID, send_kept
+from sendbot.core.replies import keep as keep_replies
 from sendbot.storage.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -33,14 +35,21 @@ class WhatsAppHandlers:
     def __init__(self, app: App, api: CloudAPI) -> None:
         self.app = app
         self.api = api
-        self.sender = WhatsAppSender(
-            api,
+        self.sender = self._sender(check_window=True)  # for the outbox job
+        self.replying = self._sender(check_window=False)  # for a turn's own replies
+
+    def _sender(self, check_window: bool) -> WhatsAppSender:
+        """The outbox's Sender for this number."""
+        app = self.app
+        return WhatsAppSender(
+            self.api,
             app.database,
             app.services.keyring,
             app.settings,
             app.services.texts.get,
             lambda: app.services.clock(),
             on_gone=self.mark_inactive,
+            check_window=check_window,
         )
 
     async def receive(self, payload: Any) -> int:
@@ -51,15 +60,23 @@ class WhatsAppHandlers:
             received = to_received(message, keyring)
             if received is None:
                 continue
-            replies = await self.app.dialogue.handle(received.inbound)
-            await self.release(received.inbound.chat_id)
-            await self.dispatch(received.inbound, replies)
+            await self.turn(received.inbound)
             handled += 1
         for status in statuses_of(payload):
             if status.get("status") == "failed":
                 codes = [e.get("code") for e in status.get("errors", []) if isinstance(e, dict)]
                 log.warning("WhatsApp reports a message undelivered (codes %s)", codes)
         return handled
+
+    async def turn(self, inbound: Inbound) -> None:
+        """One message through the dialogue: held messages first, then its replies."""
+
+        async def keep(uow: UnitOfWork, replies: list[Outbound]) -> list[Outbound]:
+            return await self.keep(uow, inbound, replies)
+
+        replies = await self.app.dialogue.handle(inbound, keep=keep)
+        await self.release(inbound.chat_id)
+        await self.dispatch(inbound, replies)
 
     async def release(self, chat_id: str) -> int:
         """Deliver what waited for this parent under the 24-hour rule; how many went."""
@@ -78,50 +95,39 @@ class WhatsAppHandlers:
         )
         return report.sent
 
+    async def keep(
+        self, uow: UnitOfWork, inbound: Inbound, replies: list[Outbound]
+    ) -> list[Outbound]:
+        """Save a turn's replies to the outbox in its own transaction (core/replies.py)."""
+        services = self.app.services
+        return await keep_replies(
+            uow,
+            services.keyring,
+            CHANNEL,
+            inbound.update_id,
+            replies,
+            lambda reply: _to_sender(reply, inbound),
+            services.clock(),
+        )
+
     async def dispatch(self, inbound: Inbound, replies: list[Outbound]) -> None:
-        """Send each reply to the parent; save it for later when the Cloud API cannot take it."""
-        deferred = False
-        for index, reply in enumerate(replies):
-            if reply.audience is not Audience.SENDER or reply.chat_id is not None:
-                log.warning("a WhatsApp reply for someone else was dropped")
+        """Send the turn's replies: those kept through the outbox, any other (an apology,
+        a letter) once, directly; what cannot go now is left to the outbox job, in order."""
+        kept = [reply for reply in replies if OUTBOX_ID in reply.meta]
+        if kept:
+            await send_kept(self.app.database, self.replying, kept, self.app.services.clock())
+        for reply in replies:
+            if OUTBOX_ID in reply.meta:
                 continue
-            if deferred:
-                await self._save_for_later(inbound, index, reply, "keeping order")
+            if _to_sender(reply, inbound) is None:
+                log.warning("a WhatsApp reply for someone else was dropped")
                 continue
             try:
                 await deliver(self.api, inbound.chat_id, reply, self.app.services.texts.get)
             except CloudError as error:
-                mapped = classify(error)
-                if isinstance(mapped, RecipientGone):
+                if isinstance(classify(error), RecipientGone):
                     await self.mark_inactive(inbound.chat_id)
-                    return
-                deferred = True
-                await self._save_for_later(inbound, index, reply, str(mapped))
-
-    async def _save_for_later(
-        self, inbound: Inbound, index: int, reply: Outbound, reason: str
-    ) -> None:
-        """Persist a reply the Cloud API could not take now; the outbox job retries it."""
-        if reply.document is not None:
-            log.warning("file not delivered (%s); it is not retried", reason)
-            return
-        keyring = self.app.services.keyring
-        key = f"wa:{inbound.update_id}:{index}"
-        chat_ref = keyring.encrypt(inbound.chat_id)
-
-        async def save(uow: UnitOfWork) -> None:
-            await enqueue(
-                uow,
-                dedupe_key=key,
-                channel=CHANNEL,
-                chat_ref=chat_ref,
-                message=reply,
-                kind="reply",
-                keyring=keyring,
-            )
-
-        await self.app.database.run(save)
-        log.info("reply saved to the outbox for a retry (%s)", reason)
+                log.warning("a reply that is not kept could not be sent (code %s)", error.code)
 
     async def mark_inactive(self, chat_id: str) -> None:
         """Remember that a number cannot be reached (it becomes active again when it writes)."""
@@ -134,3 +140,10 @@ class WhatsAppHandlers:
 
         await self.app.database.run(mark)
         log.info("a WhatsApp number cannot be reached; marked inactive")
+
+
+def _to_sender(reply: Outbound, inbound: Inbound) -> str | None:
+    """Where a reply goes: back to the parent who wrote; WhatsApp serves no one else."""
+    if reply.audience is not Audience.SENDER or reply.chat_id is not None:
+        return None
+    return inbound.chat_id

@@ -10,8 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable
-from datetime import timedelta
+from collections.abc import AsyncIterator
 
 from aiohttp import web
 
@@ -20,12 +19,11 @@ from sendbot.adapters.whatsapp.handlers import WhatsAppHandlers
 from sendbot.adapters.whatsapp.webhook import PATH, add_routes
 from sendbot.app import App
 from sendbot.config import Settings
-from sendbot.core.jobs.registry import Job, JobContext, run_job
+from sendbot.core.jobs.loop import run_jobs
+from sendbot.core.jobs.registry import JobContext
 from sendbot.core.schedule import scheduled_jobs
 
 log = logging.getLogger(__name__)
-
-OUTBOX_EVERY = timedelta(seconds=2)
 
 
 def missing_setting(settings: Settings) -> str | None:
@@ -50,35 +48,16 @@ def configured(settings: Settings) -> bool:
     return missing_setting(settings) is None
 
 
-async def run_jobs(
-    context: JobContext, stop: asyncio.Event, chosen: Callable[[Job], bool] = lambda _: True
-) -> None:
-    """Run the chosen core jobs until `stop`: the outbox every two seconds, others as usual."""
-
-    async def loop(job: Job) -> None:
-        interval = OUTBOX_EVERY if job.name == "outbox" else job.interval
-        while not stop.is_set():
-            try:
-                await run_job(job, context)
-            except Exception as error:  # a failed run is retried at the next interval
-                log.error("job %s failed: %s", job.name, type(error).__name__)
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(interval.total_seconds()):
-                    await stop.wait()
-
-    await asyncio.gather(*(loop(job) for job in scheduled_jobs() if chosen(job)))
-
-
 def attach(
     web_app: web.Application,
     app: App,
     *,
-    every_job: bool = False,
+    all_jobs: bool = False,
     jobs: bool = True,
     api: CloudAPI | None = None,
 ) -> WhatsAppHandlers:
     """Serve the webhook on `web_app`; deliver WhatsApp's outbox while it runs (`jobs`)
-    with the core's other jobs too when `every_job`."""
+    with the core's other jobs too when `all_jobs`."""
     cloud = api or CloudAPI(app.settings)
     handlers = WhatsAppHandlers(app, cloud)
     add_routes(web_app, handlers)
@@ -89,9 +68,7 @@ def attach(
     async def run(_: web.Application) -> AsyncIterator[None]:
         stop = asyncio.Event()
         context = JobContext(services=app.services, database=app.database, sender=handlers.sender)
-        chosen: Callable[[Job], bool] = (
-            (lambda _: True) if every_job else (lambda job: job.name == "outbox")
-        )
+        chosen = [job for job in scheduled_jobs() if all_jobs or job.name == "outbox"]
         task = asyncio.create_task(run_jobs(context, stop, chosen))
         yield
         stop.set()
@@ -106,7 +83,7 @@ def attach(
 async def serve(app: App, listen: str, port: int, stop: asyncio.Event) -> None:
     """The webhook alone on listen:port, with every core job, until `stop` is set."""
     web_app = web.Application()
-    attach(web_app, app, every_job=True)
+    attach(web_app, app, all_jobs=True)
     runner = web.AppRunner(web_app, access_log=None, shutdown_timeout=10)
     await runner.setup()
     await web.TCPSite(runner, listen, port).start()

@@ -10,65 +10,33 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sendbot.core import audit
-from sendbot.core.floods import alert_officers, bucket, count_since, flood_until
+from sendbot.core import floods
 from sendbot.core.services import Services
-from sendbot.storage.models import SecurityFailure
 from sendbot.storage.unit_of_work import UnitOfWork
 
 KIND = "console"
-_AT = SecurityFailure.at
+SIGN_INS = floods.Guarded(
+    kind=KIND,
+    action="console.signin_failed",
+    subject_type="account",
+    alert="security.console_flood",
+    own_limit=lambda settings: (
+        settings.console_signin_failures,
+        timedelta(minutes=settings.console_lockout_minutes),
+    ),
+    flood_failures=lambda settings: settings.console_flood_failures,
+)
 
 
 async def paused_until(
     uow: UnitOfWork, services: Services, email_key: str, now: datetime
 ) -> datetime | None:
     """When this e-mail may try to sign in again (its own limit, or a flood), or None."""
-    settings = services.settings
-    kind = SecurityFailure.kind == KIND
-    mine = await flood_until(
-        uow,
-        _AT,
-        (kind, SecurityFailure.chat_key == email_key),
-        now,
-        settings.console_signin_failures,
-        timedelta(minutes=settings.console_lockout_minutes),
-    )
-    if mine is not None:
-        return mine
-    window = timedelta(minutes=settings.flood_minutes)
-    return await flood_until(uow, _AT, (kind,), now, settings.console_flood_failures, window)
+    return await floods.paused_until(uow, services, SIGN_INS, email_key, now)
 
 
 async def record_failure(
     uow: UnitOfWork, services: Services, email_key: str, now: datetime, reason: str
 ) -> None:
     """Remember a failed sign-in, audit it, and alert officers when a flood begins."""
-    uow.session.add(SecurityFailure(kind=KIND, chat_key=email_key, at=now))
-    await uow.session.flush()
-    await audit.append(
-        uow.session,
-        services.keyring,
-        actor="unknown",
-        action="console.signin_failed",
-        subject_type="account",
-        subject_id=email_key[:16],
-        at=now,
-        detail={"reason": reason},
-    )
-    settings = services.settings
-    window = timedelta(minutes=settings.flood_minutes)
-    kind = (SecurityFailure.kind == KIND,)
-    if await flood_until(uow, _AT, kind, now, settings.console_flood_failures, window) is None:
-        return
-    failures = await count_since(uow, _AT, kind, now - window)
-    await alert_officers(
-        uow,
-        services,
-        key=f"console-flood-{bucket(now, window)}",
-        html=services.texts.get(
-            "security.console_flood", count=failures, minutes=settings.flood_minutes
-        ),
-        now=now,
-        detail={"failures": failures, "minutes": settings.flood_minutes},
-    )
+    await floods.record_failure(uow, services, SIGN_INS, email_key, now, {"reason": reason})
