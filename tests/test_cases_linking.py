@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sendbot.adapters.terminal import TerminalChat
 from sendbot.app import App, open_app
 from sendbot.config import Settings
+from sendbot.core.cases.linking import FAILURE_WINDOW, MAX_FAILURES, paused_until, tries_left
 from sendbot.core.messages import Inbound, InboundKind, Outbound
 from sendbot.storage.models import CaseLink, LinkFailure
 from tests.casefiles import code_for, seed
@@ -322,3 +323,21 @@ async def test_mycase_with_the_code_given_and_cancel(app: App) -> None:
     # After /cancel, a date is an ordinary message, not a date of birth.
     await parent.send("3/5/2015")
     assert await links(app) == 0
+
+
+async def test_a_chat_pause_ends_exactly_when_its_oldest_counted_failure_is_a_window_old(
+    app: App,
+) -> None:
+    start = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    async with app.database.unit_of_work() as uow:
+        for n in range(MAX_FAILURES):
+            await uow.cases.record_failure("chat", start + timedelta(minutes=n), None)
+    async with app.database.unit_of_work() as uow:
+        last = start + timedelta(minutes=MAX_FAILURES - 1)
+        assert await paused_until(uow, "chat", last) == start + FAILURE_WINDOW
+        assert await tries_left(uow, "chat", last) == 0
+        # The boundary is the same as the flood rules' (core/floods.py): a failure exactly
+        # a window old no longer counts.
+        assert await paused_until(uow, "chat", start + FAILURE_WINDOW) is None
+        assert await tries_left(uow, "chat", start + FAILURE_WINDOW) == 1
+        assert await paused_until(uow, "other chat", last) is None

@@ -106,15 +106,6 @@ class CaseRepository:
         for part in chunks(rows, 1000):
             await self.session.execute(insert(CODES), list(part))
 
-    async def failures_since(self, chat_key: str, since: datetime) -> list[datetime]:
-        """When a chat's failed attempts since a time happened, oldest first."""
-        query = (
-            select(LinkFailure.at)
-            .where(LinkFailure.chat_key == chat_key, LinkFailure.at >= since)
-            .order_by(LinkFailure.at)
-        )
-        return list((await self.session.execute(query)).scalars())
-
     async def code_failures(self, code_id: int) -> int:
         """How many wrong dates of birth were given with a code, from any chat."""
         query = select(func.count()).select_from(LinkFailure).where(LinkFailure.code_id == code_id)

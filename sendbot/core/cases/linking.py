@@ -18,7 +18,7 @@ from typing import Literal
 from sqlalchemy import select, update
 
 from sendbot.core.cases.codes import dob_digest
-from sendbot.core.floods import flood_until
+from sendbot.core.floods import count_since, flood_until
 from sendbot.core.keyring import Keyring
 from sendbot.storage.models import Case, LinkCode, LinkFailure
 from sendbot.storage.unit_of_work import UnitOfWork
@@ -44,10 +44,8 @@ class LinkResult:
 
 async def paused_until(uow: UnitOfWork, chat_key: str, now: datetime) -> datetime | None:
     """When a paused chat may try again, or None if it is not paused."""
-    times = await uow.cases.failures_since(chat_key, now - FAILURE_WINDOW)
-    if len(times) < MAX_FAILURES:
-        return None
-    return times[len(times) - MAX_FAILURES] + FAILURE_WINDOW
+    mine = (LinkFailure.chat_key == chat_key,)
+    return await flood_until(uow, LinkFailure.at, mine, now, MAX_FAILURES, FAILURE_WINDOW)
 
 
 async def flood_paused_until(
@@ -59,8 +57,9 @@ async def flood_paused_until(
 
 async def tries_left(uow: UnitOfWork, chat_key: str, now: datetime) -> int:
     """How many more failures the chat may have before it is paused."""
-    times = await uow.cases.failures_since(chat_key, now - FAILURE_WINDOW)
-    return max(MAX_FAILURES - len(times), 0)
+    mine = (LinkFailure.chat_key == chat_key,)
+    failures = await count_since(uow, LinkFailure.at, mine, now - FAILURE_WINDOW)
+    return max(MAX_FAILURES - failures, 0)
 
 
 async def _claim(uow: UnitOfWork, code_id: int, now: datetime) -> bool:
