@@ -138,6 +138,12 @@ class ConversationRepository:
         )
         return result.scalar_one_or_none()
 
+    async def mark_inactive(self, chat_key: str) -> None:
+        """Remember that a chat cannot be reached (it becomes active again when it writes)."""
+        conversation = await self.get(chat_key)
+        if conversation is not None:
+            conversation.active = False
+
     async def get_or_create(self, chat_key: str, channel: str) -> Conversation:
         """Return a chat's conversation, creating it in the idle state."""
         conversation = await self.get(chat_key)

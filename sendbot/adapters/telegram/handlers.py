@@ -174,9 +174,7 @@ class TelegramHandlers:
         chat_key = self.app.services.keyring.chat_key(CHANNEL, chat_id)
 
         async def mark(uow: UnitOfWork) -> None:
-            conversation = await uow.conversations.get(chat_key)
-            if conversation is not None:
-                conversation.active = False
+            await uow.conversations.mark_inactive(chat_key)
 
         await self.app.database.run(mark)
         log.info("a chat blocked the bot; marked inactive")
