@@ -41,7 +41,7 @@ def feedback_export(ctx: click.Context, file: Path, since: Any, until: Any) -> N
     async def main() -> list[tuple[str, str, str, str]]:
         keyring = build_keyring(settings, allow_key_file=True, create=False)
         async with opened_database(ctx, keyring) as database, database.unit_of_work() as uow:
-            items = await uow.tickets.feedback(
+            items = await uow.offer_feedback.in_period(
                 since=since.replace(tzinfo=UTC) if since else None,
                 until=until.replace(tzinfo=UTC) if until else None,
             )

@@ -12,7 +12,7 @@ from sendbot.storage.unit_of_work import UnitOfWork
 
 async def latest(uow: UnitOfWork, desk: Desk, officer: Officer, limit: int) -> FeedbackPage:
     """The newest feedback, decrypted (it was redacted when kept); the read is audited."""
-    recent = await uow.tickets.latest_feedback(limit)
+    recent = await uow.offer_feedback.latest(limit)
     await record(
         uow,
         desk.services,
@@ -22,7 +22,7 @@ async def latest(uow: UnitOfWork, desk: Desk, officer: Officer, limit: int) -> F
         subject_type="feedback",
         count=len(recent),
     )
-    total = await uow.tickets.feedback_count() if recent else 0
+    total = await uow.offer_feedback.count() if recent else 0
     keyring = desk.services.keyring
     return FeedbackPage(items=[(item, keyring.reveal(item.text)) for item in recent], total=total)
 
@@ -32,7 +32,7 @@ async def respond(
 ) -> OfferFeedback:
     """Record what the council did about one piece of feedback."""
     found = read_reference(reference, "F") if reference else None
-    item = await uow.tickets.feedback_by_reference(found) if found else None
+    item = await uow.offer_feedback.by_reference(found) if found else None
     if item is None or not text:
         raise FeedbackNotFound(reference)
     item.response = desk.services.keyring.encrypt(text)

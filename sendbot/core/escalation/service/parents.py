@@ -129,7 +129,7 @@ async def add(
             body=desk.services.keyring.encrypt(text),
         )
     )
-    holder = await uow.tickets.officer(found.officer_id) if found.officer_id else None
+    holder = await uow.officers.get(found.officer_id) if found.officer_id else None
     if holder is not None and holder.active:
         message.outbox_key = await desk.notices.parent_added(uow, found, holder, message, text)
     return message
@@ -139,7 +139,7 @@ async def close(uow: UnitOfWork, desk: Desk, parent: Parent, reference: object) 
     """Close the parent's ticket (if it is open) and tell the officer holding it."""
     found = await ticket(uow, parent, reference)
     if found.status != "closed" and await uow.tickets.close(found.id, "parent", desk.now()):
-        holder = await uow.tickets.officer(found.officer_id) if found.officer_id else None
+        holder = await uow.officers.get(found.officer_id) if found.officer_id else None
         if holder is not None and holder.active:
             await desk.notices.closed_by_parent(uow, found, holder)
     return found
@@ -164,7 +164,7 @@ async def _feedback(
     """Store feedback redacted and encrypted (the names of linked children removed too)."""
     services = desk.services
     redacted = redact(text, services.retriever.known_words(), names=names)
-    return await uow.tickets.add_feedback(
+    return await uow.offer_feedback.add(
         OfferFeedback(
             reference=await _unused_reference(uow, "F"),
             received_at=desk.now(),
