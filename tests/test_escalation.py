@@ -459,9 +459,7 @@ async def test_officers_see_unclaimed_and_their_own_and_leads_see_all(app: App) 
     assert "second" not in text_of(await alice.send(f"/ticket {second_ref}"))
     # The lead hands Bob's ticket to Alice, who is then sent its full text.
     async with app.database.unit_of_work() as uow:
-        alice_row = await uow.officers.by_key(
-            officer_key(app.services.keyring, "telegram", "705")
-        )
+        alice_row = await uow.officers.by_key(officer_key(app.services.keyring, "telegram", "705"))
         assert alice_row is not None
         alice_id = alice_row.id
     moved = await lead.send(f"/reassign {second_ref} {alice_id}")

@@ -13,7 +13,7 @@ from datetime import datetime
 
 from sendbot.core.cases.timefmt import long_time
 from sendbot.core.formatting import escape
-from sendbot.core.privacy.names import linked_child_names
+from sendbot.core.people import linked_child_names
 from sendbot.core.redaction import redact
 from sendbot.core.services import Services
 from sendbot.storage.unit_of_work import UnitOfWork

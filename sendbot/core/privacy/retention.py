@@ -18,8 +18,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete
 
 from sendbot.config import Settings
+from sendbot.core.answers.gaps import purge_gaps
 from sendbot.core.cases.alerts import FAILURE_RETENTION
-from sendbot.core.gaps import purge_gaps
 from sendbot.storage.db import Database
 from sendbot.storage.models import OutboxMessage, SecurityFailure
 from sendbot.storage.rate_counters import purge_ended_counters
