@@ -34,6 +34,11 @@ class Draft:
     wants_reply: bool = False
 
 
+def shares_case(kind: str) -> bool:
+    """Whether a request of this kind may share a linked case (Local Offer feedback never)."""
+    return kind != "offer"
+
+
 def working_days(services: Services, kind: str) -> int:
     """Working days allowed for a kind: complaints from the local pack's first stage."""
     if kind == "urgent":

@@ -23,7 +23,13 @@ from sendbot.core.escalation.results import (
 )
 from sendbot.core.escalation.service.views import ticket_view
 from sendbot.core.escalation.sla import due_at, half_time
-from sendbot.core.escalation.tickets import RATINGS, Draft, child_names, working_days
+from sendbot.core.escalation.tickets import (
+    RATINGS,
+    Draft,
+    child_names,
+    shares_case,
+    working_days,
+)
 from sendbot.core.people import Parent
 from sendbot.core.redaction import redact
 from sendbot.storage.models import Case, OfferFeedback, Ticket, TicketMessage
@@ -46,13 +52,26 @@ async def submitted(uow: UnitOfWork, parent: Parent, token: str) -> Ticket | Non
     return ticket if ticket is not None and ticket.parent_key == parent.chat_key else None
 
 
+async def send(
+    uow: UnitOfWork, desk: Desk, parent: Parent, draft: Draft
+) -> Submitted | OfferFeedback:
+    """Send exactly what the parent consented to on the consent screen.
+
+    Local Offer feedback with no reply wanted is kept with no link to them (no ticket);
+    anything else becomes a ticket, sharing a case only if the kind offers one.
+    """
+    if draft.kind == "offer" and not draft.wants_reply:
+        return await submit_feedback(uow, desk, parent, draft.text)
+    return await submit(uow, desk, parent, draft)
+
+
 async def submit(uow: UnitOfWork, desk: Desk, parent: Parent, draft: Draft) -> Submitted:
     """Save the ticket a draft describes, once, and tell the officers' group."""
     existing = await uow.tickets.by_draft_token(draft.token)
     if existing is not None:
         return Submitted(existing, False)
     services, now = desk.services, desk.now()
-    case = await shareable_case(uow, parent, draft.case_id)
+    case = await shareable_case(uow, parent, draft.case_id if shares_case(draft.kind) else None)
     due = due_at(now, working_days(services, draft.kind))
     keyring = services.keyring
     ticket = Ticket(
