@@ -9,7 +9,7 @@ from sendbot.app import App
 from sendbot.core import audit
 from sendbot.core.messages import Inbound, InboundKind, Outbound
 from sendbot.storage.models import Officer
-from sendbot.storage.ticket_repository import officer_actor
+from sendbot.storage.officer_repository import officer_actor
 from tests.casefiles import code_for, seed
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
@@ -119,7 +119,7 @@ async def officer_reads(app: App, reference: str, name: str = "Jo Officer") -> O
     """An officer (made directly) whose reading of a ticket is audited as the bot does."""
     keyring = app.services.keyring
     async with app.database.unit_of_work() as uow:
-        officer = await uow.tickets.add_officer(
+        officer = await uow.officers.add(
             Officer(
                 officer_key=keyring.digest("officer", f"test:{name}"),
                 channel="terminal",

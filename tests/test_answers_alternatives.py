@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sendbot.app import App, open_app
 from sendbot.clock import FrozenClock
 from sendbot.config import Settings, bundled_knowledge_dir
-from sendbot.core.gaps import gap_report
+from sendbot.core.answers.gaps import gap_report
 from sendbot.core.messages import Inbound, InboundKind, Outbound
 from sendbot.storage.answers import NEAR_MISS
 from sendbot.storage.models import KnowledgeGap

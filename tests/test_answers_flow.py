@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from sendbot.app import App
 from sendbot.clock import system_clock
-from sendbot.core.gaps import gap_report, purge_gaps
+from sendbot.core.answers.gaps import gap_report, purge_gaps
 from sendbot.core.messages import Inbound, InboundKind, Outbound
 from sendbot.core.schedule import scheduled_jobs
 from sendbot.storage.models import KnowledgeGap

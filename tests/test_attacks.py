@@ -238,7 +238,7 @@ async def officer_id(app: App, person: Parent) -> int:
     from sendbot.core.escalation.officers import officer_key
 
     async with app.database.unit_of_work() as uow:
-        found = await uow.tickets.officer_by_key(
+        found = await uow.officers.by_key(
             officer_key(app.services.keyring, "telegram", person.chat_id)
         )
     assert found is not None

@@ -212,8 +212,8 @@ def test_a_removed_officer_is_signed_out(browser: Any, servers: Servers) -> None
 
     async def remove() -> None:
         async with app.database.unit_of_work() as uow:
-            officer = (await uow.tickets.officers())[-1]
-            await uow.tickets.remove_officer(officer.id)
+            officer = (await uow.officers.all())[-1]
+            await uow.officers.remove(officer.id)
 
     servers.call(remove())
     page.reload()

@@ -155,7 +155,7 @@ async def test_a_parents_erasure_erases_the_notes_on_their_tickets(
             await uow.session.execute(select(Ticket).where(Ticket.reference == reference))
         ).scalar_one()
         assert ticket.parent_key is not None
-        await uow.tickets.strip_parent_content(ticket.parent_key, frozen_clock())
+        await uow.parent_records.strip_parent_content(ticket.parent_key, frozen_clock())
     async with console_app.database.unit_of_work() as uow:
         bodies = list((await uow.session.execute(select(TicketNote.body))).scalars())
     assert bodies == [None]

@@ -193,8 +193,8 @@ async def test_a_removed_officer_is_signed_out_at_once(
     async with signed_in_officer(console_app, frozen_clock, EMAIL) as client:
         await client.get("/officers")
         async with console_app.database.unit_of_work() as uow:
-            officer = (await uow.tickets.officers())[-1]
-            await uow.tickets.remove_officer(officer.id)
+            officer = (await uow.officers.all())[-1]
+            await uow.officers.remove(officer.id)
         response = await client.client.get("/officers", allow_redirects=False)
         assert response.status == 303
 

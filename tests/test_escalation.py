@@ -459,9 +459,7 @@ async def test_officers_see_unclaimed_and_their_own_and_leads_see_all(app: App) 
     assert "second" not in text_of(await alice.send(f"/ticket {second_ref}"))
     # The lead hands Bob's ticket to Alice, who is then sent its full text.
     async with app.database.unit_of_work() as uow:
-        alice_row = await uow.tickets.officer_by_key(
-            officer_key(app.services.keyring, "telegram", "705")
-        )
+        alice_row = await uow.officers.by_key(officer_key(app.services.keyring, "telegram", "705"))
         assert alice_row is not None
         alice_id = alice_row.id
     moved = await lead.send(f"/reassign {second_ref} {alice_id}")
@@ -574,17 +572,17 @@ async def test_for_parent_and_strip_parent_content(both_app: App) -> None:
     await officer.send(f"/reply {reference} the answer")
     key = app.services.keyring.chat_key("telegram", "610")
     async with app.database.unit_of_work() as uow:
-        [held] = await uow.tickets.for_parent(key, app.services.keyring)
+        [held] = await uow.parent_records.for_parent(key, app.services.keyring)
     assert held.reference == reference and held.text == "my question text"
     assert [m.text for m in held.messages] == ["the answer"]
     assert held.messages[0].officer_role == "officer"
     assert {a.action for a in held.accesses} >= {"ticket.claim", "ticket.read", "ticket.reply"}
     assert all(a.officer_id is not None for a in held.accesses)
     async with app.database.unit_of_work() as uow:
-        assert await uow.tickets.for_parent("someone-else", app.services.keyring) == []
-        assert await uow.tickets.strip_parent_content(key, NOW) == 1
+        assert await uow.parent_records.for_parent("someone-else", app.services.keyring) == []
+        assert await uow.parent_records.strip_parent_content(key, NOW) == 1
     async with app.database.unit_of_work() as uow:
-        assert await uow.tickets.for_parent(key, app.services.keyring) == []
+        assert await uow.parent_records.for_parent(key, app.services.keyring) == []
         [ticket] = (await uow.session.execute(select(Ticket))).scalars().all()
         messages = (await uow.session.execute(select(TicketMessage))).scalars().all()
         outbox = await uow.session.execute(

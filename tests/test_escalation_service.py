@@ -45,7 +45,7 @@ async def _officer(app: App, user: str, role: str = "officer", chats: int = 1) -
         officer.channels.append(
             OfficerChannel(channel="console", officer_key=officer_key(keyring, "console", user))
         )
-        return await uow.tickets.add_officer(officer)
+        return await uow.officers.add(officer)
 
 
 async def _ticket(app: App, token: str, parent: Parent = WEB_PARENT) -> str:

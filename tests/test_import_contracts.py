@@ -32,6 +32,8 @@ VIOLATIONS = [
     ("core-no-front-ends", "sendbot.core.flows.contact", "telegram"),
     ("kb-no-core", "sendbot.kb.check", "sendbot.core.formatting"),
     ("storage-no-front-ends", "sendbot.storage.db", "sendbot.cli.context"),
+    ("services-no-chat", "sendbot.core.answers.questions", "sendbot.core.flows.browse"),
+    ("services-no-chat", "sendbot.core.escalation.service.parents", "sendbot.core.dialogue"),
     ("adapters-independent", "sendbot.adapters.terminal", "sendbot.adapters.web.render"),
     ("cli-verbs", "sendbot.cli.cases", "sendbot.cli.officers"),
     ("cli-verbs", "sendbot.cli.context", "sendbot.cli.db"),

@@ -119,7 +119,7 @@ async def test_officers_keep_their_numbers_and_chats_through_the_upgrade(
         await database.upgrade()
         assert await database.schema_state() == "current"
         async with database.unit_of_work() as uow:
-            officers = {o.id: o for o in await uow.tickets.officers(active_only=False)}
+            officers = {o.id: o for o in await uow.officers.all(active_only=False)}
             assert sorted(officers) == [3, 5, 8]
             for person in PEOPLE:
                 officer = officers[person["id"]]
@@ -135,10 +135,10 @@ async def test_officers_keep_their_numbers_and_chats_through_the_upgrade(
                 assert channel.chat_ref and KEYS.decrypt(channel.chat_ref) == person["user"]
                 assert channel.created_at == NOW
             # Found by their keyed id as before (an inactive officer only by any_officer_by_key).
-            alice = await uow.tickets.officer_by_key(officer_key(KEYS, "telegram", "701"))
+            alice = await uow.officers.by_key(officer_key(KEYS, "telegram", "701"))
             assert alice is not None and alice.id == 3
-            assert await uow.tickets.officer_by_key(officer_key(KEYS, "telegram", "703")) is None
-            bob = await uow.tickets.any_officer_by_key(officer_key(KEYS, "telegram", "703"))
+            assert await uow.officers.by_key(officer_key(KEYS, "telegram", "703")) is None
+            bob = await uow.officers.any_by_key(officer_key(KEYS, "telegram", "703"))
             assert bob is not None and bob.id == 8
             # Tickets, messages and invites still name the same people.
             ticket = await uow.tickets.by_reference("T-ABC234")

@@ -59,7 +59,7 @@ async def _seed(app: App, count: int) -> None:
         references.add(new_reference("T"))
     rows, messages = [], []
     async with app.database.unit_of_work() as uow:
-        officers = [o.id for o in await uow.tickets.officers()]
+        officers = [o.id for o in await uow.officers.all()]
         for index, reference in enumerate(sorted(references)):
             created = now - timedelta(minutes=rng.randint(1, 60 * 24 * 30))
             due = created + timedelta(days=7)

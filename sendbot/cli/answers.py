@@ -44,6 +44,8 @@ def _plain(html: str) -> str:
 @click.pass_context
 def ask(ctx: click.Context, question: str, as_json: bool) -> None:
     """Answer a question from the knowledge base ('-' reads one question a line from stdin)."""
+    from sendbot.core.answers.questions import decide
+    from sendbot.core.answers.results import Answer, Clarify
     from sendbot.kb.texts import Texts
 
     settings = settings_from(ctx)
@@ -57,18 +59,20 @@ def ask(ctx: click.Context, question: str, as_json: bool) -> None:
             click.echo(json.dumps(result.as_json()))
             sys.stdout.flush()
             continue
-        if result.outcome == "answer" and result.entry:
-            entry = kb.entries[result.entry]
+        reply = decide(kb, result)
+        if isinstance(reply, Answer):
+            entry = kb.entries[reply.entry]
             click.echo(f"{entry.title}  [{entry.id}, score {result.score:.2f}]\n")
             click.echo(entry.opening)
             if not result.sure:
-                others = [c.entry for c in result.candidates[1:3]]
-                click.echo(f"\n(not sure; not what you asked? {', '.join(others)})")
-        elif result.outcome == "clarify":
+                others = ", ".join(reply.alternatives)
+                click.echo(f"\n(not sure; not what you asked? {others})")
+        elif isinstance(reply, Clarify):
             click.echo(_plain(texts.get("answer.did_you_mean")))
-            for number, candidate in enumerate(result.candidates[:3], 1):
-                title = kb.entries[candidate.entry].title
-                click.echo(f"  {number}. {title}  [{candidate.entry}, {candidate.score:.2f}]")
+            scores = {c.entry: c.score for c in result.candidates}
+            for number, choice in enumerate(reply.choices, 1):
+                title = kb.entries[choice].title
+                click.echo(f"  {number}. {title}  [{choice}, {scores[choice]:.2f}]")
         else:
             click.echo(_plain(texts.get("answer.fallback")))
         if question == "-":
@@ -209,13 +213,13 @@ def kb_list(ctx: click.Context, as_json: bool) -> None:
 @click.pass_context
 def kb_gaps(ctx: click.Context, days: int, limit: int, as_json: bool) -> None:
     """The most frequent questions the bot could not answer confidently (redacted)."""
-    from sendbot.core.gaps import gap_report
+    from sendbot.core.answers import gaps
 
     clock = clock_from(ctx)
 
     async def main() -> list[dict[str, Any]]:
-        async with opened_database(ctx) as database:
-            rows = await gap_report(database, clock(), days=days, limit=limit)
+        async with opened_database(ctx) as database, database.unit_of_work() as uow:
+            rows = await gaps.report(uow, clock(), days=days, limit=limit)
         return [
             {
                 "question": r.question,

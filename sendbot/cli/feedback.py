@@ -34,37 +34,25 @@ def feedback_export(ctx: click.Context, file: Path, since: Any, until: Any) -> N
     from datetime import UTC
 
     from sendbot.app import build_keyring
-    from sendbot.core import audit
+    from sendbot.core.escalation.service import feedback as offer_feedback
 
     settings = settings_from(ctx)
 
     async def main() -> list[tuple[str, str, str, str]]:
         keyring = build_keyring(settings, allow_key_file=True, create=False)
         async with opened_database(ctx, keyring) as database, database.unit_of_work() as uow:
-            items = await uow.tickets.feedback(
+            items = await offer_feedback.export(
+                uow,
+                keyring,
+                clock_from(ctx)(),
+                actor(),
                 since=since.replace(tzinfo=UTC) if since else None,
                 until=until.replace(tzinfo=UTC) if until else None,
             )
-            await audit.append(
-                uow.session,
-                keyring,
-                actor=actor(),
-                action="feedback.export",
-                subject_type="feedback",
-                subject_id="export",
-                at=clock_from(ctx)(),
-                detail={"count": len(items)},
-            )
-            return [
-                (
-                    item.reference,
-                    item.received_at.date().isoformat(),
-                    keyring.reveal(item.text) or "",
-                    keyring.reveal(item.response) or "",
-                )
-                for item in items
-                if item.text
-            ]
+        return [
+            (item.reference, item.received.date().isoformat(), item.you_said, item.we_did)
+            for item in items
+        ]
 
     rows = run_async(main())
     buffer = io.StringIO()

@@ -111,7 +111,7 @@ def officers_list(ctx: click.Context, show_all: bool) -> None:
 
     async def main() -> list[dict[str, Any]]:
         async with opened_database(ctx) as database, database.unit_of_work() as uow:
-            held = await uow.tickets.open_counts_by_officer()
+            held = await uow.officers.open_counts()
             return [
                 {
                     "number": o.id,
@@ -121,7 +121,7 @@ def officers_list(ctx: click.Context, show_all: bool) -> None:
                     "active": o.active,
                     "open": held.get(o.id, 0),
                 }
-                for o in await uow.tickets.officers(active_only=not show_all)
+                for o in await uow.officers.all(active_only=not show_all)
             ]
 
     rows = run_async(main())
@@ -148,7 +148,7 @@ def officers_remove(ctx: click.Context, number: int) -> None:
         keyring = build_keyring(settings, allow_key_file=True)
         now = clock_from(ctx)()
         async with opened_database(ctx, keyring) as database, database.unit_of_work() as uow:
-            released = await uow.tickets.remove_officer(number)
+            released = await uow.officers.remove(number)
             if released is None:
                 return None
             account = await uow.console.account_of(number)

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sendbot.core.keyring import Keyring
 from sendbot.storage.models import Conversation
+from sendbot.storage.unit_of_work import UnitOfWork
 
 
 @dataclass(frozen=True)
@@ -28,3 +30,12 @@ class Parent:
     def of(cls, conversation: Conversation) -> Parent:
         """The parent whose conversation this is."""
         return cls(conversation.chat_key, conversation.channel, conversation.chat_ref)
+
+
+async def linked_child_names(uow: UnitOfWork, keyring: Keyring, chat_key: str) -> list[str]:
+    """The first names of the children whose cases are linked to a chat.
+
+    Redaction always removes them from what the parent on that chat writes.
+    """
+    names = [keyring.reveal(case.child_name) for case in await uow.cases.linked_cases(chat_key)]
+    return [name for name in names if name and name.strip()]

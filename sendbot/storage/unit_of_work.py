@@ -11,6 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sendbot.storage.answers import FeedbackRepository, GapRepository
 from sendbot.storage.case_repository import CaseRepository
 from sendbot.storage.console_repository import ConsoleRepository
+from sendbot.storage.offer_feedback_repository import OfferFeedbackRepository
+from sendbot.storage.officer_repository import OfficerRepository
+from sendbot.storage.parent_records import ParentRecordsRepository
 from sendbot.storage.repositories import (
     ConversationRepository,
     LeaseRepository,
@@ -57,6 +60,9 @@ class UnitOfWork:
     console: ConsoleRepository
     feedback: FeedbackRepository
     gaps: GapRepository
+    officers: OfficerRepository
+    offer_feedback: OfferFeedbackRepository
+    parent_records: ParentRecordsRepository
     tickets: TicketRepository
     updates: UpdateRepository
     leases: LeaseRepository
@@ -78,6 +84,9 @@ class UnitOfWork:
         self.console = ConsoleRepository(self.session)
         self.feedback = FeedbackRepository(self.session)
         self.gaps = GapRepository(self.session)
+        self.officers = OfficerRepository(self.session)
+        self.offer_feedback = OfferFeedbackRepository(self.session)
+        self.parent_records = ParentRecordsRepository(self.session)
         self.tickets = TicketRepository(self.session)
         self.updates = UpdateRepository(self.session)
         self.leases = LeaseRepository(self.session)

@@ -73,7 +73,7 @@ async def add_account(
     key = email_key(keyring, email)
     account = await uow.console.account_by_email(key)
     if account is None:
-        officer = await uow.tickets.add_officer(
+        officer = await uow.officers.add(
             Officer(
                 officer_key=officer_key(keyring, CHANNEL, key),
                 channel=CHANNEL,
@@ -94,7 +94,7 @@ async def add_account(
         )
         action = "console.account_add"
     else:
-        found = await uow.tickets.officer(account.officer_id)
+        found = await uow.officers.get(account.officer_id)
         assert found is not None
         officer = found
         officer.role, officer.active = role, True
@@ -125,7 +125,7 @@ async def pending_setup(uow: UnitOfWork, services: Services, token: str) -> Cons
         return None
     if account.setup_expires_at <= services.clock():
         return None
-    officer = await uow.tickets.officer(account.officer_id)
+    officer = await uow.officers.get(account.officer_id)
     return account if officer is not None and officer.active else None
 
 

@@ -74,7 +74,7 @@ async def sign_in(
         await lockout.record_failure(uow, services, key, now, "password")
         return SignIn(refused="wrong")
     assert account is not None
-    officer = await uow.tickets.officer(account.officer_id)
+    officer = await uow.officers.get(account.officer_id)
     secret = services.keyring.reveal(account.totp_secret)
     step = totp.matching_step(secret, code, now, account.totp_last_step) if secret else None
     if step is None or officer is None or not officer.active:

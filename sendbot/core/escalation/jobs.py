@@ -36,7 +36,7 @@ async def send_reminders(database: Database, services: Services, now: datetime) 
             if ticket.half_reminded_at is None:
                 ticket.half_reminded_at = now
             message = _reminder(services, ticket, kind, now)
-            holder = await uow.tickets.officer(ticket.officer_id) if ticket.officer_id else None
+            holder = await uow.officers.get(ticket.officer_id) if ticket.officer_id else None
             if holder is not None and holder.active:
                 await to_officer(uow, services, ticket.id, holder, message, f"remind-{kind}")
                 queued += 1
@@ -68,13 +68,13 @@ async def send_overdue_digest(database: Database, services: Services, now: datet
         return 0
     sent = 0
     async with database.unit_of_work() as uow:
-        leads = await uow.tickets.leads_locked()
+        leads = await uow.officers.leads_locked()
         if not leads:
             return 0
         overdue = await uow.tickets.overdue(now)
         if not overdue:
             return 0
-        officers = {o.id: o for o in await uow.tickets.officers(active_only=False)}
+        officers = {o.id: o for o in await uow.officers.all(active_only=False)}
         texts = services.texts
         lines = [texts.get("escalation.digest.head", count=len(overdue))]
         for ticket in overdue:

@@ -11,7 +11,7 @@ from sendbot.core.keyring import Keyring
 from sendbot.core.messages import Inbound
 from sendbot.core.services import Services
 from sendbot.storage.models import Officer, Ticket
-from sendbot.storage.ticket_repository import officer_actor
+from sendbot.storage.officer_repository import officer_actor
 from sendbot.storage.unit_of_work import UnitOfWork
 
 ROLES = ("officer", "lead")
@@ -32,7 +32,7 @@ async def issue_invite(
     normalised = normalise_invite(code)
     assert normalised is not None
     expires = now + timedelta(days=days)
-    await uow.tickets.add_invite(invite_hash(keyring, normalised), role, now, expires)
+    await uow.officers.add_invite(invite_hash(keyring, normalised), role, now, expires)
     return code, expires
 
 
@@ -43,15 +43,15 @@ async def join(
     normalised = normalise_invite(code_text)
     if normalised is None or not inbound.private:
         return None
-    invite = await uow.tickets.use_invite(invite_hash(keyring, normalised), now)
+    invite = await uow.officers.use_invite(invite_hash(keyring, normalised), now)
     if invite is None:
         return None
     key = officer_key(keyring, inbound.channel, inbound.sender_id)
     chat_ref = keyring.encrypt(inbound.chat_id)
-    channel = await uow.tickets.channel_by_key(key)
-    officer = await uow.tickets.officer(channel.officer_id) if channel is not None else None
+    channel = await uow.officers.channel_by_key(key)
+    officer = await uow.officers.get(channel.officer_id) if channel is not None else None
     if channel is None or officer is None:
-        officer = await uow.tickets.add_officer(
+        officer = await uow.officers.add(
             Officer(
                 officer_key=key,
                 channel=inbound.channel,
@@ -81,7 +81,7 @@ async def join(
 async def officer_for(uow: UnitOfWork, keyring: Keyring, inbound: Inbound) -> Officer | None:
     """The active officer who sent a message, if the sender is one."""
     key = officer_key(keyring, inbound.channel, inbound.sender_id)
-    return await uow.tickets.officer_by_key(key)
+    return await uow.officers.by_key(key)
 
 
 def shown_name(services: Services, officer: Officer | None) -> str:

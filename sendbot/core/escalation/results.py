@@ -160,3 +160,13 @@ class FeedbackPage:
 
     items: list[tuple[OfferFeedback, str | None]]
     total: int
+
+
+@dataclass(frozen=True)
+class PublishedFeedback:
+    """One line of the "you said, we did" list, decrypted (it was redacted when kept)."""
+
+    reference: str
+    received: datetime
+    you_said: str
+    we_did: str

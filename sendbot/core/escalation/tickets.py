@@ -13,7 +13,7 @@ from datetime import datetime
 
 from sendbot.core.cases.timefmt import long_time
 from sendbot.core.formatting import escape
-from sendbot.core.privacy.names import linked_child_names
+from sendbot.core.people import linked_child_names
 from sendbot.core.redaction import redact
 from sendbot.core.services import Services
 from sendbot.storage.unit_of_work import UnitOfWork
@@ -32,6 +32,11 @@ class Draft:
     token: str
     case_id: int | None = None
     wants_reply: bool = False
+
+
+def shares_case(kind: str) -> bool:
+    """Whether a request of this kind may share a linked case (Local Offer feedback never)."""
+    return kind != "offer"
 
 
 def working_days(services: Services, kind: str) -> int:

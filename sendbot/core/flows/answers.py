@@ -1,60 +1,55 @@
-"""Free-text questions: answer, ask 'did you mean', or say so plainly and offer a person."""
+"""Free-text questions: answer, ask 'did you mean', or say so plainly and offer a person.
+
+The rules are the answers service's (`sendbot.core.answers`); this flow turns its results
+into messages and buttons, and keeps in the chat's state what a later press needs.
+"""
 
 from __future__ import annotations
 
+from sendbot.core.answers import feedback, questions
+from sendbot.core.answers.results import Answer, Clarify
 from sendbot.core.dialogue import Router, Rows, Turn, rows
 from sendbot.core.flows.browse import show_entry
 from sendbot.core.flows.common import menu_button
 from sendbot.core.formatting import button_label
 from sendbot.core.messages import Button
-from sendbot.core.privacy.names import linked_child_names
-from sendbot.core.redaction import redact
-from sendbot.kb.normalise import normalise
-from sendbot.kb.retrieval import AnswerResult
+from sendbot.core.people import Parent
 
 ALTERNATIVE = "w"  # a "Not what you asked?" choice: w:<entry id>
-ALTERNATIVES = 2
 
 
 async def answer_question(turn: Turn) -> None:
-    """Run the question engine on the text and reply with its outcome."""
-    result = turn.services.retriever.ask(turn.text)
+    """Ask the answers service about the text and reply with its outcome."""
+    parent = Parent.of(turn.conversation)
+    reply = await questions.ask(
+        turn.uow, turn.services, parent, turn.text, lambda e: _fits(ALTERNATIVE, e)
+    )
     kb = turn.services.kb
-    if result.outcome == "answer" and result.entry:
-        ask = ask_helpful(turn, result.entry)
-        if not result.sure:
-            ask = await with_alternatives(turn, result, ask)
-        await show_entry(turn, result.entry, ask=ask)
+    if isinstance(reply, Answer):
+        ask = ask_helpful(turn, reply.entry)
+        if reply.alternatives:
+            ask = with_alternatives(turn, reply, ask)
+        await show_entry(turn, reply.entry, ask=ask)
         return
-    await record_gap(turn, result)
-    if result.outcome == "clarify":
-        choices = [c.entry for c in result.candidates if c.entry in kb.entries][:3]
-        buttons = rows(Button(button_label(kb.entries[i].title), f"e:{i}") for i in choices)
+    if isinstance(reply, Clarify):
+        buttons = rows(Button(button_label(kb.entries[i].title), f"e:{i}") for i in reply.choices)
         buttons.append([Button(turn.t("answer.none_of_these"), "n:")])
         turn.say("answer.did_you_mean", buttons)
         return
     await fallback(turn)
 
 
-async def with_alternatives(
-    turn: Turn, result: AnswerResult, ask: tuple[str, Rows] | None
+def with_alternatives(
+    turn: Turn, reply: Answer, ask: tuple[str, Rows] | None
 ) -> tuple[str, Rows] | None:
-    """Add "Not what you asked?" buttons for the next two candidates to an unsure answer.
+    """Add "Not what you asked?" buttons for the service's alternatives to an unsure answer.
 
-    The question is kept (redacted) as a gap the bot was unsure about; pressing a choice
-    marks it a near miss with the entry chosen (`alternative_press`).
+    The chat remembers the choices and the kept question, for `alternative_press`.
     """
     kb = turn.services.kb
-    others = [
-        c.entry
-        for c in result.candidates[1:]
-        if c.entry in kb.entries and c.entry != result.entry and _fits(ALTERNATIVE, c.entry)
-    ][:ALTERNATIVES]
-    if not others:
-        return ask
-    gap = await record_gap(turn, result, outcome="unsure")
+    others = list(reply.alternatives)
     data = dict(turn.data)
-    turn.set_state("idle", **data, alternatives=others, gap=gap)
+    turn.set_state("idle", **data, alternatives=others, gap=reply.gap)
     buttons: list[list[Button]] = [list(row) for row in ask[1]] if ask else []
     buttons += rows(
         Button(button_label(f"🔁 {kb.entries[e].title}"), f"{ALTERNATIVE}:{e}") for e in others
@@ -64,14 +59,17 @@ async def with_alternatives(
 
 
 async def alternative_press(turn: Turn) -> None:
-    """Show the entry chosen under "Not what you asked?", and record the near miss once."""
+    """Show the entry chosen under "Not what you asked?"; the service records it once."""
     entry_id = turn.inbound.text.split(":", 1)[1]
     data = turn.data
-    gap, given = data.get("gap"), data.get("feedback")
-    if entry_id in data.get("alternatives", ()) and isinstance(gap, int):
-        await turn.uow.gaps.near_miss(gap, entry_id)
-        if isinstance(given, str):
-            await turn.uow.feedback.record(given, helpful=False, at=turn.services.clock())
+    if await feedback.choose_alternative(
+        turn.uow,
+        turn.services.clock(),
+        entry_id,
+        offered=data.get("alternatives", ()),
+        gap=data.get("gap"),
+        pending=data.get("feedback"),
+    ):
         turn.set_state("idle")
     await show_entry(turn, entry_id, ask=ask_helpful(turn, entry_id))
 
@@ -97,8 +95,8 @@ async def none_of_these(turn: Turn) -> None:
 
 
 def ask_helpful(turn: Turn, entry_id: str) -> tuple[str, Rows] | None:
-    """'Was this helpful?' with its buttons, to go under an answer; the vote counts once."""
-    if len(f"h:y:{entry_id}".encode()) > 64:
+    """'Was this helpful?' with its buttons, to go under an answer; the chat awaits one vote."""
+    if not _fits("h:y", entry_id):
         return None
     turn.set_state("idle", feedback=entry_id)
     buttons = [
@@ -111,12 +109,12 @@ def ask_helpful(turn: Turn, entry_id: str) -> tuple[str, Rows] | None:
 
 
 async def helpful_press(turn: Turn) -> None:
-    """Count a 'Was this helpful?' vote for the answer just given."""
+    """Pass a 'Was this helpful?' vote to the service; thank or apologise either way."""
     parts = turn.inbound.text.split(":", 2)
     vote, entry_id = (parts[1], parts[2]) if len(parts) == 3 else ("", "")
-    pending = turn.data.get("feedback")
-    if vote in ("y", "n") and entry_id and pending == entry_id:
-        await turn.uow.feedback.record(entry_id, helpful=vote == "y", at=turn.services.clock())
+    if vote in ("y", "n") and await feedback.vote(
+        turn.uow, turn.services.clock(), turn.data.get("feedback"), entry_id, helpful=vote == "y"
+    ):
         turn.set_state("idle")
     if vote == "y":
         turn.say("answer.thanks_feedback", [[menu_button(turn)]])
@@ -125,25 +123,6 @@ async def helpful_press(turn: Turn) -> None:
             "answer.sorry_feedback",
             [[Button(turn.t("answer.fallback_talk"), "m:contact")], [menu_button(turn)]],
         )
-
-
-async def record_gap(turn: Turn, result: AnswerResult, outcome: str | None = None) -> int | None:
-    """Keep a question the bot was unsure about, with personal data removed; its row id."""
-    known = turn.services.retriever.known_words()
-    keyring, chat_key = turn.services.keyring, turn.conversation.chat_key
-    question = redact(turn.text, known, names=await linked_child_names(turn.uow, keyring, chat_key))
-    if not question:
-        return None
-    top = result.candidates[0] if result.candidates else None
-    row = await turn.uow.gaps.add(
-        question=question,
-        key=normalise(question),
-        outcome=outcome or result.outcome,
-        top_entry=top.entry if top else None,
-        score=result.score,
-        at=turn.services.clock(),
-    )
-    return row.id
 
 
 def register(router: Router) -> None:

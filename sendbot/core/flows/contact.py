@@ -13,7 +13,7 @@ from __future__ import annotations
 from sendbot.core.dialogue import Router, Turn
 from sendbot.core.escalation.references import new_draft_token
 from sendbot.core.escalation.service import parents
-from sendbot.core.escalation.tickets import KINDS, Draft, kind_name, open_text, when
+from sendbot.core.escalation.tickets import KINDS, Draft, kind_name, open_text, shares_case, when
 from sendbot.core.flows.common import menu_button, stale_button
 from sendbot.core.flows.my_tickets import (
     STATE_ADD,
@@ -27,6 +27,7 @@ from sendbot.core.flows.my_tickets import (
 from sendbot.core.flows.ticket_notices import chat_desk, parent_buttons
 from sendbot.core.formatting import button_label, escape, markdown_to_html
 from sendbot.core.messages import Button
+from sendbot.storage.models import OfferFeedback
 
 STATE_TEXT = "contact_text"
 STATE_CONFIRM = "contact_confirm"
@@ -155,7 +156,7 @@ async def consent_screen(turn: Turn, edit: bool = False) -> None:
     lines.append(turn.t("escalation.consent.text_head"))
     lines.append(f"<blockquote>{escape(text)}</blockquote>")
     buttons: list[list[Button]] = []
-    if kind != "offer":
+    if shares_case(kind):
         if shared is not None:
             lines.append(turn.t("escalation.consent.case", reference=shared.reference))
         elif cases:
@@ -247,12 +248,6 @@ async def send_press(turn: Turn, token: str) -> None:
     kind = str(data["kind"])
     text = services.keyring.decrypt(str(data["text"]))
     turn.set_state("idle")
-    if kind == "offer" and not data.get("reply"):
-        feedback = await parents.submit_feedback(turn.uow, desk, parent_of(turn), text)
-        turn.say(
-            "escalation.parent.feedback_thanks", [[menu_button(turn)]], reference=feedback.reference
-        )
-        return
     case_id = data.get("case")
     draft = Draft(
         kind=kind,
@@ -261,7 +256,13 @@ async def send_press(turn: Turn, token: str) -> None:
         case_id=case_id if isinstance(case_id, int) else None,
         wants_reply=bool(data.get("reply")),
     )
-    ticket = (await parents.submit(turn.uow, desk, parent_of(turn), draft)).ticket
+    sent = await parents.send(turn.uow, desk, parent_of(turn), draft)
+    if isinstance(sent, OfferFeedback):
+        turn.say(
+            "escalation.parent.feedback_thanks", [[menu_button(turn)]], reference=sent.reference
+        )
+        return
+    ticket = sent.ticket
     turn.say(
         "escalation.parent.acknowledged",
         [*parent_buttons(services, ticket), [menu_button(turn)]],

@@ -62,7 +62,7 @@ async def _last_author(uow: UnitOfWork, ticket: Ticket) -> str | None:
 
 async def summary(uow: UnitOfWork, services: Services, ticket: Ticket) -> TicketView:
     """The group summary's content: no parent, no case, a short redacted excerpt."""
-    officers = {o.id: o for o in await uow.tickets.officers(active_only=False)}
+    officers = {o.id: o for o in await uow.officers.all(active_only=False)}
     holder = officers.get(ticket.officer_id) if ticket.officer_id else None
     names = await ticketing.child_names(uow, services, ticket.parent_key)
     text = ticketing.open_text(services, ticket.body)
@@ -86,7 +86,7 @@ async def full(uow: UnitOfWork, desk: Desk, ticket: Ticket, reader: Officer) -> 
         cases = await uow.cases.cases_by_id([ticket.case_id]) if ticket.case_id else {}
         case = cases.get(ticket.case_id) if ticket.case_id else None
         view.case_stage = case.stage if case is not None else None
-    officers = {o.id: o for o in await uow.tickets.officers(active_only=False)}
+    officers = {o.id: o for o in await uow.officers.all(active_only=False)}
     messages = await uow.tickets.messages(ticket.id)
     delivery = await uow.tickets.deliveries([m.outbox_key for m in messages if m.outbox_key])
     items = []

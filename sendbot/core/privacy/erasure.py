@@ -55,7 +55,7 @@ async def erase_parent(
 ) -> ErasureReport:
     """Erase one chat's data inside the caller's transaction and audit it."""
     unlinked = await uow.session.execute(delete(CaseLink).where(CaseLink.chat_key == chat_key))
-    emptied = await uow.tickets.strip_parent_content(chat_key, now)
+    emptied = await uow.parent_records.strip_parent_content(chat_key, now)
     messages = await outbox_for_chat(uow, keyring, channel, chat_id)
     if messages:
         await uow.session.execute(

@@ -13,7 +13,7 @@ from sendbot.core.keyring import Keyring
 from sendbot.core.privacy.holdings import outbox_for_chat
 from sendbot.core.privacy.rotation import looks_encrypted
 from sendbot.storage.models import AuditRecord, Case, LinkFailure
-from sendbot.storage.ticket_repository import ParentTicket
+from sendbot.storage.parent_records import ParentTicket
 from sendbot.storage.unit_of_work import UnitOfWork
 
 FILE_NAME = "sendbot-my-data-{day}.json"
@@ -126,7 +126,7 @@ async def _case_accesses(
     records = list((await uow.session.execute(query)).scalars())
     if not records:
         return []
-    officers = {o.id: o for o in await uow.tickets.officers(active_only=False)}
+    officers = {o.id: o for o in await uow.officers.all(active_only=False)}
     found = []
     for record in records:
         number = record.actor.partition(":")[2]
@@ -178,7 +178,7 @@ async def collect_my_data(
             select(LinkFailure.at).where(LinkFailure.chat_key == chat_key).order_by(LinkFailure.at)
         )
     ).scalars()
-    tickets = await uow.tickets.for_parent(chat_key, keyring)
+    tickets = await uow.parent_records.for_parent(chat_key, keyring)
     messages = await outbox_for_chat(uow, keyring, channel, chat_id)
     return {
         "about": {

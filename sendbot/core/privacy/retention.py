@@ -18,8 +18,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete
 
 from sendbot.config import Settings
+from sendbot.core.answers.gaps import purge_gaps
 from sendbot.core.cases.alerts import FAILURE_RETENTION
-from sendbot.core.gaps import purge_gaps
 from sendbot.storage.db import Database
 from sendbot.storage.models import OutboxMessage, SecurityFailure
 from sendbot.storage.rate_counters import purge_ended_counters
@@ -56,7 +56,7 @@ class PurgeReport:
 async def purge_closed_ticket_content(database: Database, now: datetime, days: int) -> int:
     """Erase the content of tickets closed more than `days` days ago; counts are kept."""
     async with database.unit_of_work() as uow:
-        return await uow.tickets.strip_closed_before(now - timedelta(days=days), at=now)
+        return await uow.parent_records.strip_closed_before(now - timedelta(days=days), at=now)
 
 
 async def purge_expired(database: Database, settings: Settings, now: datetime) -> PurgeReport:

@@ -53,7 +53,7 @@ async def page(request: web.Request) -> web.StreamResponse:
         page=listing.page,
         shown=len(listing.rows),
     )
-    names = {o.id: o.name or f"#{o.id}" for o in await uow.tickets.officers(active_only=False)}
+    names = {o.id: o.name or f"#{o.id}" for o in await uow.officers.all(active_only=False)}
     context = {
         "listing": listing,
         "filters": filters,

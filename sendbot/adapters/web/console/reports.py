@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from aiohttp import web
 
 from sendbot.adapters.web.console.guard import app_of, requires, signed_in, uow_of
 from sendbot.adapters.web.console.inbox import KIND_LABELS
 from sendbot.adapters.web.console.pages import render
+from sendbot.core.answers import gaps as answer_gaps
 from sendbot.core.escalation.officers import record
-from sendbot.core.gaps import GAP_RETENTION_DAYS
 from sendbot.core.inbox.reports import ALL, Line, as_csv, report
 
 CHART_WIDTH = 400
@@ -61,8 +59,6 @@ async def csv_file(request: web.Request) -> web.StreamResponse:
 async def gaps(request: web.Request) -> web.StreamResponse:
     """The questions the bot could not answer confidently, most frequent first (redacted)."""
     services = app_of(request).services
-    uow = uow_of(request)
-    since = services.clock() - timedelta(days=GAP_RETENTION_DAYS)
-    rows = await uow.gaps.most_frequent(since=since, limit=50)
-    await record(uow, services, signed_in(request).officer, "gaps.view", "gaps", "report")
-    return render(request, "console/gaps.html", {"rows": rows, "days": GAP_RETENTION_DAYS})
+    rows = await answer_gaps.for_officer(uow_of(request), services, signed_in(request).officer)
+    days = answer_gaps.GAP_RETENTION_DAYS
+    return render(request, "console/gaps.html", {"rows": rows, "days": days})

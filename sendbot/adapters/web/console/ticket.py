@@ -100,7 +100,7 @@ async def page(request: web.Request) -> web.StreamResponse:
         "canned": canned,
         "draft": chosen.for_ticket(ticket.reference) if chosen else "",
         "entries": sorted(services.kb.entries.values(), key=lambda e: e.title),
-        "officers": [o for o in await uow.tickets.officers() if o.id != ticket.officer_id],
+        "officers": [o for o in await uow.officers.all() if o.id != ticket.officer_id],
         "done": DONE.get(request.query.get("done", "")),
         "stage_name": (
             services.texts.get(f"cases.stage_names.{shown.case_stage}") if shown.case_stage else ""

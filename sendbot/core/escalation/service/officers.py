@@ -103,7 +103,7 @@ async def claim(uow: UnitOfWork, desk: Desk, officer: Officer, reference: str | 
     if not await uow.tickets.claim(ticket.id, officer.id, desk.now()):
         if ticket.status == "closed":
             raise TicketClosed(ticket)
-        holder = await uow.tickets.officer(ticket.officer_id) if ticket.officer_id else None
+        holder = await uow.officers.get(ticket.officer_id) if ticket.officer_id else None
         raise AlreadyClaimed(ticket, holder)
     await record(uow, desk.services, officer, "ticket.claim", ticket.reference)
     await _hand(uow, desk, ticket, officer, "claimed")
@@ -155,7 +155,7 @@ async def reassign(
     if lead.role != "lead":
         raise NotALead()
     number = number.lstrip("#").strip()
-    target = await uow.tickets.officer(int(number)) if number.isdigit() else None
+    target = await uow.officers.get(int(number)) if number.isdigit() else None
     ticket = await visible(uow, lead, reference)
     if target is None or not target.active:
         raise NoSuchOfficer(number)
@@ -170,7 +170,7 @@ async def team(uow: UnitOfWork, lead: Officer) -> list[Officer]:
     """Every active officer, by number: for a lead only."""
     if lead.role != "lead":
         raise NotALead()
-    return await uow.tickets.officers()
+    return await uow.officers.all()
 
 
 async def _open(uow: UnitOfWork, officer: Officer, reference: str | None) -> Ticket:

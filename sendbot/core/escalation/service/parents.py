@@ -23,7 +23,13 @@ from sendbot.core.escalation.results import (
 )
 from sendbot.core.escalation.service.views import ticket_view
 from sendbot.core.escalation.sla import due_at, half_time
-from sendbot.core.escalation.tickets import RATINGS, Draft, child_names, working_days
+from sendbot.core.escalation.tickets import (
+    RATINGS,
+    Draft,
+    child_names,
+    shares_case,
+    working_days,
+)
 from sendbot.core.people import Parent
 from sendbot.core.redaction import redact
 from sendbot.storage.models import Case, OfferFeedback, Ticket, TicketMessage
@@ -46,13 +52,26 @@ async def submitted(uow: UnitOfWork, parent: Parent, token: str) -> Ticket | Non
     return ticket if ticket is not None and ticket.parent_key == parent.chat_key else None
 
 
+async def send(
+    uow: UnitOfWork, desk: Desk, parent: Parent, draft: Draft
+) -> Submitted | OfferFeedback:
+    """Send exactly what the parent consented to on the consent screen.
+
+    Local Offer feedback with no reply wanted is kept with no link to them (no ticket);
+    anything else becomes a ticket, sharing a case only if the kind offers one.
+    """
+    if draft.kind == "offer" and not draft.wants_reply:
+        return await submit_feedback(uow, desk, parent, draft.text)
+    return await submit(uow, desk, parent, draft)
+
+
 async def submit(uow: UnitOfWork, desk: Desk, parent: Parent, draft: Draft) -> Submitted:
     """Save the ticket a draft describes, once, and tell the officers' group."""
     existing = await uow.tickets.by_draft_token(draft.token)
     if existing is not None:
         return Submitted(existing, False)
     services, now = desk.services, desk.now()
-    case = await shareable_case(uow, parent, draft.case_id)
+    case = await shareable_case(uow, parent, draft.case_id if shares_case(draft.kind) else None)
     due = due_at(now, working_days(services, draft.kind))
     keyring = services.keyring
     ticket = Ticket(
@@ -129,7 +148,7 @@ async def add(
             body=desk.services.keyring.encrypt(text),
         )
     )
-    holder = await uow.tickets.officer(found.officer_id) if found.officer_id else None
+    holder = await uow.officers.get(found.officer_id) if found.officer_id else None
     if holder is not None and holder.active:
         message.outbox_key = await desk.notices.parent_added(uow, found, holder, message, text)
     return message
@@ -139,7 +158,7 @@ async def close(uow: UnitOfWork, desk: Desk, parent: Parent, reference: object) 
     """Close the parent's ticket (if it is open) and tell the officer holding it."""
     found = await ticket(uow, parent, reference)
     if found.status != "closed" and await uow.tickets.close(found.id, "parent", desk.now()):
-        holder = await uow.tickets.officer(found.officer_id) if found.officer_id else None
+        holder = await uow.officers.get(found.officer_id) if found.officer_id else None
         if holder is not None and holder.active:
             await desk.notices.closed_by_parent(uow, found, holder)
     return found
@@ -164,7 +183,7 @@ async def _feedback(
     """Store feedback redacted and encrypted (the names of linked children removed too)."""
     services = desk.services
     redacted = redact(text, services.retriever.known_words(), names=names)
-    return await uow.tickets.add_feedback(
+    return await uow.offer_feedback.add(
         OfferFeedback(
             reference=await _unused_reference(uow, "F"),
             received_at=desk.now(),

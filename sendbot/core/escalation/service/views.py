@@ -39,4 +39,4 @@ async def ticket_view(uow: UnitOfWork, desk: Desk, ticket: Ticket) -> TicketView
 
 async def officers_by_number(uow: UnitOfWork) -> dict[int, Officer]:
     """Every officer, active or not, by number."""
-    return {o.id: o for o in await uow.tickets.officers(active_only=False)}
+    return {o.id: o for o in await uow.officers.all(active_only=False)}
