@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sendbot.storage.answers import FeedbackRepository, GapRepository
 from sendbot.storage.case_repository import CaseRepository
 from sendbot.storage.console_repository import ConsoleRepository
+from sendbot.storage.oidc_repository import OidcRepository
 from sendbot.storage.repositories import (
     ConversationRepository,
     LeaseRepository,
@@ -57,6 +58,7 @@ class UnitOfWork:
     console: ConsoleRepository
     feedback: FeedbackRepository
     gaps: GapRepository
+    oidc: OidcRepository
     tickets: TicketRepository
     updates: UpdateRepository
     leases: LeaseRepository
@@ -78,6 +80,7 @@ class UnitOfWork:
         self.console = ConsoleRepository(self.session)
         self.feedback = FeedbackRepository(self.session)
         self.gaps = GapRepository(self.session)
+        self.oidc = OidcRepository(self.session)
         self.tickets = TicketRepository(self.session)
         self.updates = UpdateRepository(self.session)
         self.leases = LeaseRepository(self.session)
