@@ -19,6 +19,7 @@ from sendbot.core.accounts import oidc
 from sendbot.core.accounts.directory import DirectoryError, Identity, validate_id_token
 from sendbot.storage.models import AuditRecord, ConsoleAccount, OidcIdentity
 from tests.consoleclient import console_client, new_account, set_up
+from tests.webbrowser import free_port
 
 ISSUER = "https://login.example.test/tenant/v2.0"
 CLIENT = "console-client"
@@ -255,3 +256,24 @@ def test_nothing_changes_when_unset_and_the_secret_is_never_shown(settings: Sett
     )
     assert configured.console_oidc_enabled
     assert "not-logged-secret-value" not in repr(configured) + str(configured)
+
+
+async def test_an_unreachable_directory_gets_a_clear_page_and_nothing_begun_is_used(
+    settings: Settings, frozen_clock: FrozenClock
+) -> None:
+    closed = settings.model_copy(
+        update={
+            "web_cookie_secure": False,
+            "console_oidc_issuer": f"http://127.0.0.1:{free_port()}",
+            "console_oidc_client_id": CLIENT,
+            "console_oidc_client_secret": SecretStr("not-logged-secret-value"),
+            "console_oidc_button": "Sign in with Microsoft",
+        }
+    )
+    async with open_app(closed, clock=frozen_clock) as app, console_client(app) as client:
+        page = await client.get("/officers/sign-in")
+        assert 'href="/officers/oidc/start">Sign in with Microsoft</a>' in page
+        text = await client.get("/officers/oidc/start", status=502)
+        assert "could not be reached" in text
+        reasons = [r.detail.get("reason") for r in await audit_rows(app)]
+        assert reasons == ["unavailable"]

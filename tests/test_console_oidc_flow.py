@@ -7,6 +7,7 @@ missing.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
@@ -16,6 +17,7 @@ from urllib.parse import urljoin
 import httpx
 import pytest
 from aiohttp.test_utils import TestServer
+from pydantic import SecretStr
 from sqlalchemy import select
 
 from sendbot.adapters.web.server import build_web_app
@@ -25,7 +27,13 @@ from sendbot.config import Settings
 from sendbot.core.accounts.directory import CALLBACK_PATH
 from sendbot.storage.models import AuditRecord
 from tests.consoleclient import code, console_client, new_account, set_up
-from tests.oidcprovider import USERS, LocalProvider, local_provider, missing_provider
+from tests.oidcprovider import (
+    CLIENT_SECRET,
+    USERS,
+    LocalProvider,
+    local_provider,
+    missing_provider,
+)
 from tests.webbrowser import free_port
 
 REASON = missing_provider()
@@ -95,6 +103,19 @@ async def through_directory(
     return await http.post(target, data=fields, follow_redirects=True)
 
 
+async def answer_of(http: httpx.AsyncClient, console: str, login: str) -> str:
+    """Sign in at the provider as `login`; the console address it sends back (not opened)."""
+    form = await http.get(console + "/officers/oidc/start", follow_redirects=True)
+    found = _ACTION.search(form.text)
+    assert found
+    fields = {"login": login, "password": "anything", "go": "login"}
+    response = await http.post(urljoin(str(form.url), found.group(1)), data=fields)
+    while not response.headers.get("Location", "").startswith(console):
+        assert response.status_code in (302, 303), response.text[:300]
+        response = await http.get(urljoin(str(response.url), response.headers["Location"]))
+    return response.headers["Location"]
+
+
 async def audit_rows(app: App) -> list[AuditRecord]:
     async with app.database.unit_of_work() as uow:
         return list((await uow.session.execute(select(AuditRecord))).scalars())
@@ -106,8 +127,9 @@ async def signed_in(http: httpx.AsyncClient, console: str) -> bool:
 
 
 async def test_directory_mfa_signs_in_to_the_inbox_and_links_the_identity(
-    sso_app: App, console: str
+    sso_app: App, console: str, clock: FrozenClock, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.DEBUG)
     await new_account(sso_app, "sam.officer@testshire.gov.uk")  # the e-mail's case differs
     async with httpx.AsyncClient() as http:
         done = await through_directory(http, console, "sam")
@@ -128,10 +150,15 @@ async def test_directory_mfa_signs_in_to_the_inbox_and_links_the_identity(
     signins = [r for r in rows if r.action == "console.signin"]
     assert [r.detail for r in signins] == [{"via": "oidc", "mfa": "directory"}]
     assert "console.oidc_link" in {r.action for r in rows}
-    # The second time the link (issuer, subject) finds the account.
+    # The second time the link (issuer, subject) finds the account; the same session rules.
     async with httpx.AsyncClient() as http:
         assert "You are signed in" in (await through_directory(http, console, "sam")).text
+        assert await signed_in(http, console)
+        clock.advance(timedelta(minutes=sso_app.settings.console_idle_minutes, seconds=1))
+        assert not await signed_in(http, console)
     assert [r.action for r in await audit_rows(sso_app)].count("console.oidc_link") == 1
+    logged = caplog.text.lower()
+    assert CLIENT_SECRET.lower() not in logged and "sam.officer" not in logged
 
 
 async def test_without_directory_mfa_the_security_code_is_asked(
@@ -146,6 +173,10 @@ async def test_without_directory_mfa_the_security_code_is_asked(
         assert not await signed_in(http, console)
         token = _CSRF.search(asked.text)
         assert token
+        forged = await http.post(
+            console + "/officers/oidc/code", data={"csrf": "forged", "code": code(secret, clock)}
+        )
+        assert forged.status_code == 403
         wrong = await http.post(
             console + "/officers/oidc/code", data={"csrf": token.group(1), "code": "000000"}
         )
@@ -194,25 +225,51 @@ async def test_a_replayed_forged_or_foreign_answer_signs_nobody_in(
 ) -> None:
     await new_account(sso_app, USERS["sam"]["email"])
     async with httpx.AsyncClient() as http:
-        done = await through_directory(http, console, "sam")
-        assert "You are signed in" in done.text
-        answer = str(done.url)
+        answer = await answer_of(http, console, "sam")
+        assert "state=" in answer and "code=" in answer
     async with httpx.AsyncClient() as http:
-        # The same answer in another browser (no binding cookie), then forged state.
+        # The answer in another browser (no binding cookie), then a forged state.
         foreign = await http.get(answer)
         assert foreign.status_code == 400 and "out of date, already used" in foreign.text
         forged = await http.get(console + CALLBACK_PATH + "?code=abc&state=forged")
         assert forged.status_code == 400
         assert not await signed_in(http, console)
     async with httpx.AsyncClient() as http:
-        # A fresh sign-in's answer replayed in its own browser.
-        first = await through_directory(http, console, "sam")
-        assert "You are signed in" in first.text
+        # A fresh answer, used, then replayed in its own browser.
+        answer = await answer_of(http, console, "sam")
+        assert "You are signed in" in (await http.get(answer)).text
         http.cookies.delete("sendbot_officer")
-        again = await http.get(str(first.url))
-        assert again.status_code == 400 and not await signed_in(http, console)
+        again = await http.get(answer)
+        assert again.status_code == 400 and "already used" in again.text
+        assert not await signed_in(http, console)
     reasons = [r.detail.get("reason") for r in await audit_rows(sso_app)]
     assert reasons.count("state") == 3
+
+
+async def test_an_answer_naming_another_issuer_is_refused(sso_app: App, console: str) -> None:
+    await new_account(sso_app, USERS["sam"]["email"])
+    async with httpx.AsyncClient() as http:
+        answer = await answer_of(http, console, "sam")
+        mixed = re.sub(r"iss=[^&]+", "iss=https%3A%2F%2Fevil.example", answer)
+        assert mixed != answer
+        refused = await http.get(mixed)
+        assert refused.status_code == 400 and "could not be checked" in refused.text
+        assert not await signed_in(http, console)
+    assert "issuer" in [r.detail.get("reason") for r in await audit_rows(sso_app)]
+
+
+async def test_a_wrong_client_secret_fails_at_the_token_exchange(
+    sso_app: App, console: str
+) -> None:
+    await new_account(sso_app, USERS["sam"]["email"])
+    sso_app.settings = sso_app.settings.model_copy(
+        update={"console_oidc_client_secret": SecretStr("not-the-registered-secret")}
+    )
+    async with httpx.AsyncClient() as http:
+        refused = await through_directory(http, console, "sam")
+        assert refused.status_code == 400 and "could not be checked" in refused.text
+        assert not await signed_in(http, console)
+    assert "token" in [r.detail.get("reason") for r in await audit_rows(sso_app)]
 
 
 async def test_an_error_from_the_provider_is_shown_and_audited(sso_app: App, console: str) -> None:

@@ -157,17 +157,17 @@ async def accept(
     uow: UnitOfWork, services: Services, pending: Pending, identity: Identity
 ) -> Accepted:
     """Accept the directory's identity for an account: a session, a code to ask, or no."""
+    key = identity_key(services, identity.issuer, identity.subject)
+    mode = services.settings.console_oidc_second_factor
+    mfa = mfa_asserted(services, identity)
+    if mode == "provider" and not mfa:  # before any account is looked at: reveals nothing
+        await refuse(uow, services, "no_mfa", key)
+        return Accepted(refused="no_mfa")
     found = await _account_for(uow, services, identity)
     if isinstance(found, str):
-        key = identity_key(services, identity.issuer, identity.subject)
         await refuse(uow, services, found, key)
         return Accepted(refused="unknown")
     account, officer = found
-    mode = services.settings.console_oidc_second_factor
-    mfa = mfa_asserted(services, identity)
-    if mode == "provider" and not mfa:
-        await refuse(uow, services, "no_mfa", f"officer:{officer.id}")
-        return Accepted(refused="no_mfa")
     if mfa and mode != "code":
         token = await open_session(uow, services, account, officer, via=VIA, mfa="directory")
         pending.login.done_at = services.clock()
