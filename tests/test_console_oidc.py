@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
@@ -277,3 +278,19 @@ async def test_an_unreachable_directory_gets_a_clear_page_and_nothing_begun_is_u
         assert "could not be reached" in text
         reasons = [r.detail.get("reason") for r in await audit_rows(app)]
         assert reasons == ["unavailable"]
+
+
+async def test_two_processes_racing_for_one_answer_sign_in_once(
+    settings: Settings, frozen_clock: FrozenClock, database_url: str
+) -> None:
+    shared = settings.model_copy(update={"database_url": database_url})
+    async with open_app(shared, clock=frozen_clock) as app:
+        async with app.database.unit_of_work() as uow:
+            begun = await oidc.begin(uow, app.services, BROWSER)
+
+        async def take() -> bool:
+            async with app.database.unit_of_work() as uow:
+                return await oidc.take(uow, app.services, begun.state, BROWSER) is not None
+
+        results = await asyncio.gather(*(take() for _ in range(4)))
+    assert sorted(results) == [False, False, False, True]

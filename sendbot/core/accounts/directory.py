@@ -172,6 +172,8 @@ class Directory:
                 if not isinstance(id_token, str):
                     raise DirectoryError("token")
                 jwks = await self._get(client, metadata["jwks_uri"])
+        except httpx.TransportError as error:
+            raise DirectoryError("unavailable") from error
         except (httpx.HTTPError, OAuthError, KeyError, ValueError) as error:
             raise DirectoryError("token") from error
         claims = validate_id_token(
