@@ -267,11 +267,53 @@ class Settings(BaseSettings):
         "SENDBOT_FLOOD_MINUTES at which officers are alerted and sign-in pauses for everyone.",
     )
 
+    console_oidc_issuer: str | None = Field(
+        default=None,
+        description="Officers' console: the OpenID Connect issuer URL of the council's "
+        "directory (e.g. https://login.microsoftonline.com/TENANT-ID/v2.0); unset, no "
+        "single sign-on.",
+    )
+    console_oidc_client_id: str | None = Field(
+        default=None, description="Officers' console: the client (application) id registered there."
+    )
+    console_oidc_client_secret: SecretStr | None = Field(
+        default=None, description="Officers' console: the client secret registered there."
+    )
+    console_oidc_button: str = Field(
+        default="Sign in with your council account",
+        description="Officers' console: the sign-in button's words, e.g. 'Sign in with Microsoft'.",
+    )
+    console_oidc_second_factor: Literal["either", "provider", "code"] = Field(
+        default="either",
+        description="Officers' console: after single sign-on, 'either' accepts the directory's "
+        "MFA (amr) or asks for the console's security code, 'provider' requires the "
+        "directory's MFA, 'code' always asks for the security code.",
+    )
+    console_oidc_mfa_values: str = Field(
+        default="mfa",
+        description="Officers' console: comma-separated amr values that mean the directory "
+        "did multi-factor authentication.",
+    )
+    console_oidc_trust_email: bool = Field(
+        default=False,
+        description="Officers' console: link an account by the ID token's email claim even "
+        "without email_verified (Entra ID sends none; only for a single-tenant issuer).",
+    )
+
     @cached_property
     def web_origins(self) -> tuple[str, ...]:
         """The origins allowed to embed the web chat."""
         return tuple(
             o.strip().rstrip("/") for o in self.web_allowed_origins.split(",") if o.strip()
+        )
+
+    @property
+    def console_oidc_enabled(self) -> bool:
+        """Whether single sign-on to the console is configured."""
+        return bool(
+            self.console_oidc_issuer
+            and self.console_oidc_client_id
+            and self.console_oidc_client_secret
         )
 
     @cached_property

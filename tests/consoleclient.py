@@ -6,6 +6,7 @@ import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 import pyotp
 from aiohttp import ClientResponse, web
@@ -79,7 +80,7 @@ async def new_account(app: App, email: str, role: str = "officer") -> str:
         link = await add_account(
             uow, app.services.keyring, app.settings, app.services.clock(), email, role, "cli:test"
         )
-    return link.url.split("127.0.0.1:8080", 1)[1]
+    return urlsplit(link.url).path
 
 
 async def set_up(client: ConsoleClient, path: str, clock: FrozenClock) -> str:

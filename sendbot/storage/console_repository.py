@@ -21,6 +21,10 @@ class ConsoleRepository:
         query = select(ConsoleAccount).where(ConsoleAccount.email_key == email_key)
         return (await self.session.execute(query)).scalar_one_or_none()
 
+    async def account(self, account_id: int) -> ConsoleAccount | None:
+        """An account by its id."""
+        return await self.session.get(ConsoleAccount, account_id)
+
     async def account_by_setup(self, setup_hash: str) -> ConsoleAccount | None:
         """An account by the keyed hash of its set-up link's token."""
         query = select(ConsoleAccount).where(ConsoleAccount.setup_hash == setup_hash)

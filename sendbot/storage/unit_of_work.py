@@ -14,6 +14,7 @@ from sendbot.storage.console_repository import ConsoleRepository
 from sendbot.storage.offer_feedback_repository import OfferFeedbackRepository
 from sendbot.storage.officer_repository import OfficerRepository
 from sendbot.storage.parent_records import ParentRecordsRepository
+from sendbot.storage.oidc_repository import OidcRepository
 from sendbot.storage.repositories import (
     ConversationRepository,
     LeaseRepository,
@@ -63,6 +64,7 @@ class UnitOfWork:
     officers: OfficerRepository
     offer_feedback: OfferFeedbackRepository
     parent_records: ParentRecordsRepository
+    oidc: OidcRepository
     tickets: TicketRepository
     updates: UpdateRepository
     leases: LeaseRepository
@@ -87,6 +89,7 @@ class UnitOfWork:
         self.officers = OfficerRepository(self.session)
         self.offer_feedback = OfferFeedbackRepository(self.session)
         self.parent_records = ParentRecordsRepository(self.session)
+        self.oidc = OidcRepository(self.session)
         self.tickets = TicketRepository(self.session)
         self.updates = UpdateRepository(self.session)
         self.leases = LeaseRepository(self.session)

@@ -81,6 +81,18 @@ async def sign_in(
         await lockout.record_failure(uow, services, key, now, "code" if step is None else "removed")
         return SignIn(refused="wrong")
     account.totp_last_step = step
+    return SignIn(token=await open_session(uow, services, account, officer))
+
+
+async def open_session(
+    uow: UnitOfWork,
+    services: Services,
+    account: ConsoleAccount,
+    officer: Officer,
+    **detail: object,
+) -> str:
+    """Start a signed-in session for an officer who has proved who they are; its token."""
+    now = services.clock()
     token = secrets.token_urlsafe(32)
     await uow.console.add_session(
         ConsoleSession(
@@ -90,8 +102,8 @@ async def sign_in(
             last_seen_at=now,
         )
     )
-    await _audit(uow, services, officer, "console.signin", now)
-    return SignIn(token=token)
+    await _audit(uow, services, officer, "console.signin", now, **detail)
+    return token
 
 
 async def current(uow: UnitOfWork, services: Services, token: str) -> SignedIn | None:

@@ -10,6 +10,7 @@ from sendbot.storage.models.cases import Case, CaseEvent, CaseLink, LinkCode, Li
 from sendbot.storage.models.console import ConsoleAccount, ConsoleSession, TicketNote
 from sendbot.storage.models.conversation import Conversation
 from sendbot.storage.models.limits import RateCounter
+from sendbot.storage.models.oidc import OidcIdentity, OidcLogin
 from sendbot.storage.models.outbox import OutboxMessage
 from sendbot.storage.models.scale import JobLease, ProcessedUpdate
 from sendbot.storage.models.security import KeyFingerprint, SecurityFailure
@@ -44,6 +45,8 @@ __all__ = [
     "Officer",
     "OfficerChannel",
     "OfficerInvite",
+    "OidcIdentity",
+    "OidcLogin",
     "OutboxMessage",
     "ProcessedUpdate",
     "RateCounter",

@@ -11,6 +11,7 @@ from sendbot.adapters.web.console import (
     cases,
     feedback,
     inbox,
+    oidc,
     reports,
     signin,
     ticket,
@@ -32,6 +33,9 @@ def register(web_app: web.Application, app: App) -> None:
     routes.add_post(PREFIX + "/sign-in", signin.sign_in)
     routes.add_post(PREFIX + "/sign-out", signin.sign_out)
     routes.add_post(PREFIX + "/sign-out-everywhere", signin.sign_out_everywhere)
+    routes.add_get(PREFIX + "/oidc/start", oidc.start)
+    routes.add_get(PREFIX + "/oidc/callback", oidc.callback)
+    routes.add_post(PREFIX + "/oidc/code", oidc.code)
     routes.add_get(PREFIX + "/setup/{token}", signin.setup_page)
     routes.add_post(PREFIX + "/setup/{token}", signin.setup)
     routes.add_get(PREFIX + "/account", account.page)

@@ -2,7 +2,8 @@
 
 Both hold only random values and are HttpOnly, SameSite=Strict, Path=/officers, and
 Secure (with the __Secure- prefix) unless SENDBOT_WEB_COOKIE_SECURE is false for local
-development. They are distinct from the parents' chat cookie.
+development. They are distinct from the parents' chat cookie. A third, for single sign-on only,
+is SameSite=Lax on Path=/officers/oidc (see `set_oidc`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from sendbot.config import Settings
 from sendbot.core.keyring import Keyring
 
 PATH = "/officers"
+OIDC_PATH = "/officers/oidc"
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{43}")  # token_urlsafe(32)
 
 
@@ -36,6 +38,24 @@ def well_formed(value: str) -> bool:
 def pre_csrf(keyring: Keyring, value: str) -> str:
     """The CSRF token bound to a pre-session cookie."""
     return keyring.digest("console-pre-csrf", value)[:48]
+
+
+def oidc_name(settings: Settings) -> str:
+    """The cookie binding a single sign-on to the browser that began it."""
+    return "__Secure-sendbot_officer_sso" if settings.web_cookie_secure else "sendbot_officer_sso"
+
+
+def set_oidc(response: web.StreamResponse, settings: Settings, value: str) -> None:
+    """Bind a single sign-on to this browser: SameSite=Lax, so the directory's redirect
+    back (a top-level GET from another site) carries it; only the sign-on's paths see it."""
+    response.set_cookie(
+        oidc_name(settings),
+        value,
+        path=OIDC_PATH,
+        secure=settings.web_cookie_secure,
+        httponly=True,
+        samesite="Lax",
+    )
 
 
 def _set(response: web.StreamResponse, settings: Settings, name: str, value: str) -> None:

@@ -19,7 +19,7 @@ WRONG = "The email, password or security code is not right"
 LOCKED = "Too many failed sign-ins: you can try again after {until}"
 
 
-def _field(form: Mapping[str, object], name: str, limit: int = 256) -> str:
+def field(form: Mapping[str, object], name: str, limit: int = 256) -> str:
     """A form field as text, cut to a sane length."""
     value = form.get(name)
     return value[:limit] if isinstance(value, str) else ""
@@ -35,7 +35,19 @@ async def sign_in_page(request: web.Request) -> web.StreamResponse:
         notice = "You have signed out."
     elif request.query.get("ready") == "1":
         notice = "Your account is set up. Sign in with your email, password and security code."
-    return render(request, "console/sign_in.html", {"notice": notice, "errors": [], "email": ""})
+    context: dict[str, object] = {
+        "notice": notice,
+        "errors": [],
+        "email": "",
+        "oidc_button": _button(request),
+    }
+    return render(request, "console/sign_in.html", context)
+
+
+def _button(request: web.Request) -> str | None:
+    """The single sign-on button's words, when single sign-on is configured."""
+    settings = app_of(request).settings
+    return settings.console_oidc_button if settings.console_oidc_enabled else None
 
 
 @requires(None)
@@ -43,20 +55,25 @@ async def sign_in(request: web.Request) -> web.StreamResponse:
     """Check the three fields; a session cookie and the inbox, or one uniform error."""
     app = app_of(request)
     form = dict(await request.post())
-    email = _field(form, "email")
+    email = field(form, "email")
     outcome = await sessions.sign_in(
         uow_of(request),
         app.services,
         email,
-        _field(form, "password"),
-        _field(form, "code", 16),
+        field(form, "password"),
+        field(form, "code", 16),
     )
     if outcome.token is None:
         if outcome.refused == "locked" and outcome.until is not None:
             error = LOCKED.format(until=long_time(outcome.until))
         else:
             error = WRONG
-        context = {"notice": None, "errors": [error], "email": email}
+        context = {
+            "notice": None,
+            "errors": [error],
+            "email": email,
+            "oidc_button": _button(request),
+        }
         return render(request, "console/sign_in.html", context, status=400)
     response = web.HTTPSeeOther(PREFIX)
     cookies.set_session(response, app.settings, outcome.token)
@@ -129,7 +146,7 @@ async def setup(request: web.Request) -> web.StreamResponse:
     account = context["account"]
     assert isinstance(account, ConsoleAccount)
     problem = await accounts.finish_setup(
-        uow_of(request), app.services, account, _field(form, "password"), _field(form, "code", 16)
+        uow_of(request), app.services, account, field(form, "password"), field(form, "code", 16)
     )
     if problem is not None:
         context["errors"] = [problem]
