@@ -13,8 +13,8 @@ from sendbot.storage.case_repository import CaseRepository
 from sendbot.storage.console_repository import ConsoleRepository
 from sendbot.storage.offer_feedback_repository import OfferFeedbackRepository
 from sendbot.storage.officer_repository import OfficerRepository
-from sendbot.storage.parent_records import ParentRecordsRepository
 from sendbot.storage.oidc_repository import OidcRepository
+from sendbot.storage.parent_records import ParentRecordsRepository
 from sendbot.storage.repositories import (
     ConversationRepository,
     LeaseRepository,
