@@ -13,9 +13,13 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from sendbot.adapters.web.history import History
 from sendbot.app import App, build_keyring, open_app
 from sendbot.config import Settings
+from sendbot.core.accounts import oidc
+from sendbot.core.accounts.accounts import add_account
 from sendbot.core.audit import verify
+from sendbot.core.inbox.actions import add_note
 from sendbot.core.keyring import KeyMissing, Keyring
 from sendbot.core.messages import Outbound
 from sendbot.core.outbox import enqueue
@@ -27,7 +31,7 @@ from sendbot.core.privacy.rotation import (
 )
 from sendbot.storage.db import Database
 from sendbot.storage.models import Base, Conversation
-from tests.privacy_helpers import CHILD, Clock, Parent, linked_parent, officer_reads
+from tests.privacy_helpers import CHILD, NOW, Clock, Parent, linked_parent, officer_reads
 
 OLD, NEW = "the-old-secret-key-for-tests", "the-new-secret-key-for-tests"
 QUESTION = "Please call me about Oliver, 07700 900123"
@@ -62,7 +66,26 @@ async def fill(app: App, tmp_path: Path) -> Parent:
         )
     await parent.press("k:k:question")  # a draft in the conversation state, encrypted
     await parent.send("A second question about Oliver")
+    await fill_officers_side(app, reference)
     return parent
+
+
+async def fill_officers_side(app: App, reference: str) -> None:
+    """The console's encrypted columns: an account, a note, a web chat, a pending sign-in."""
+    services = app.services
+    async with app.database.unit_of_work() as uow:
+        await add_account(
+            uow, services.keyring, app.settings, NOW, "sam@council.example", "lead", "test"
+        )
+        ticket = await uow.tickets.by_reference(reference)
+        officer = (await uow.officers.all())[-1]
+        assert ticket is not None
+        await add_note(uow, services, ticket, officer, "Called the school about Oliver")
+        await oidc.begin(uow, services, browser=None)
+        chat_key = services.keyring.chat_key("web", "web-session-1")
+        await uow.conversations.get_or_create(chat_key, "web")
+    history = History(app.database, services.keyring, kept=50)
+    await history.record(chat_key, [{"from": "parent", "text": "About Oliver"}], NOW)
 
 
 async def all_tokens(database: Database) -> list[tuple[str, str]]:
@@ -101,6 +124,14 @@ async def test_every_encrypted_column_is_known_to_rotation(
     holding = {where for where, _ in tokens}
     assert holding - known == set()
     assert {"cases.child_name", "tickets.body", "conversations.data", "outbox.html"} <= holding
+    assert {
+        "console_accounts.email",
+        "console_accounts.totp_secret",
+        "ticket_notes.body",
+        "web_messages.body",
+        "console_oidc_logins.nonce",
+        "console_oidc_logins.code_verifier",
+    } <= holding
 
 
 async def test_rotation_moves_everything_and_the_bot_still_finds_every_chat(

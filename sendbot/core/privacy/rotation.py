@@ -43,6 +43,12 @@ ENCRYPTED_COLUMNS: tuple[tuple[str, str, Kind], ...] = (
     ("ticket_messages", "body", "token"),
     ("offer_feedback", "text", "token"),
     ("offer_feedback", "response", "token"),
+    ("console_accounts", "email", "token"),
+    ("console_accounts", "totp_secret", "token"),
+    ("ticket_notes", "body", "token"),
+    ("web_messages", "body", "token"),
+    ("console_oidc_logins", "nonce", "token"),
+    ("console_oidc_logins", "code_verifier", "token"),
 )
 
 
