@@ -8,7 +8,7 @@ in `for_parent`, which decrypts with the keyring it is given.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol, TypeVar
@@ -27,6 +27,7 @@ from sendbot.storage.models import (
     TicketMessage,
     TicketNote,
 )
+from sendbot.storage.ticket_terms import add_terms, delete_terms
 
 OPEN_STATUSES = ("open", "claimed")
 T = TypeVar("T")
@@ -199,10 +200,11 @@ class TicketRepository:
         query = select(Ticket).where(Ticket.draft_token == token)
         return (await self.session.execute(query)).scalar_one_or_none()
 
-    async def add_ticket(self, ticket: Ticket) -> Ticket:
-        """Store a new ticket."""
+    async def add_ticket(self, ticket: Ticket, terms: Iterable[str] = ()) -> Ticket:
+        """Store a new ticket, and the search hashes of its text."""
         self.session.add(ticket)
         await self.session.flush()
+        await add_terms(self.session, ticket.id, terms)
         return ticket
 
     async def reference_taken(self, reference: str) -> bool:
@@ -317,11 +319,46 @@ class TicketRepository:
 
     # Messages.
 
-    async def add_message(self, message: TicketMessage) -> TicketMessage:
-        """Store one message on a ticket."""
+    async def add_message(self, message: TicketMessage, terms: Iterable[str] = ()) -> TicketMessage:
+        """Store one message on a ticket, and the search hashes of its text.
+
+        The only place a message is added, so the only place that keeps the ticket's
+        `waiting_on_parent` (its newest message is an officer's) true.
+        """
+        ticket = await self.session.get(Ticket, message.ticket_id)
+        if ticket is None:
+            raise LookupError("no such ticket")
+        ticket.waiting_on_parent = message.author == "officer"
         self.session.add(message)
         await self.session.flush()
+        await add_terms(self.session, message.ticket_id, terms)
         return message
+
+    async def texts_to_index(self, after: int, limit: int) -> list[tuple[int, list[str]]]:
+        """Tickets with content after an id, each with its text and its messages' (ciphertext).
+
+        For rebuilding the search hashes; erased tickets have none.
+        """
+        query = (
+            select(Ticket.id, Ticket.body)
+            .where(Ticket.id > after, Ticket.content_erased_at.is_(None))
+            .order_by(Ticket.id)
+            .limit(limit)
+        )
+        tickets = list((await self.session.execute(query)).all())
+        found: dict[int, list[str]] = {t.id: [t.body] if t.body else [] for t in tickets}
+        if found:
+            bodies = select(TicketMessage.ticket_id, TicketMessage.body).where(
+                TicketMessage.ticket_id.in_(list(found)), TicketMessage.body.is_not(None)
+            )
+            for ticket_id, body in (await self.session.execute(bodies)).all():
+                found[ticket_id].append(str(body))
+        return list(found.items())
+
+    async def replace_terms(self, ticket_id: int, terms: Iterable[str]) -> None:
+        """Replace a ticket's search hashes (after the search key changed)."""
+        await delete_terms(self.session, ticket_id)
+        await add_terms(self.session, ticket_id, terms)
 
     async def messages(self, ticket_id: int) -> list[TicketMessage]:
         """A ticket's messages, oldest first."""
@@ -486,7 +523,12 @@ class TicketRepository:
         return len(tickets)
 
     async def _strip(self, ticket: Ticket, at: datetime) -> None:
-        """Erase one ticket's content, its messages' bodies and its notes."""
+        """Erase one ticket's content, its messages' bodies, its notes and its search hashes.
+
+        The messages stay (author and time, without text), so whether the ticket waits
+        for the parent is unchanged.
+        """
+        await delete_terms(self.session, ticket.id)
         ticket.body = None
         ticket.case_ref = None
         ticket.case_id = None

@@ -20,6 +20,7 @@ from sendbot.storage.models.tickets import (
     OfficerInvite,
     Ticket,
     TicketMessage,
+    TicketTerm,
 )
 from sendbot.storage.models.web import WebMessage
 
@@ -51,6 +52,7 @@ __all__ = [
     "Ticket",
     "TicketMessage",
     "TicketNote",
+    "TicketTerm",
     "UTCDateTime",
     "WebMessage",
     "stamped_now",
