@@ -21,12 +21,12 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("tickets") as batch:
-        batch.add_column(
-            sa.Column(
-                "waiting_on_parent", sa.Boolean(), server_default=sa.false(), nullable=False
-            )
-        )
+    # A plain ADD COLUMN, never batch mode's copy of the table: on SQLite, dropping the
+    # old copy would cascade to the tickets' messages.
+    op.add_column(
+        "tickets",
+        sa.Column("waiting_on_parent", sa.Boolean(), server_default=sa.false(), nullable=False),
+    )
     tickets = sa.table("tickets", sa.column("id"), sa.column("waiting_on_parent", sa.Boolean()))
     newest = sa.table("ticket_messages", sa.column("id"), sa.column("ticket_id"),
                       sa.column("author")).alias("newest")  # fmt: skip
@@ -65,5 +65,4 @@ def downgrade() -> None:
     op.drop_index("ix_ticket_terms_term", table_name="ticket_terms")
     op.drop_table("ticket_terms")
     op.drop_index("ix_tickets_waiting_due", table_name="tickets")
-    with op.batch_alter_table("tickets") as batch:
-        batch.drop_column("waiting_on_parent")
+    op.drop_column("tickets", "waiting_on_parent")  # SQLite 3.35+: ALTER TABLE DROP COLUMN
