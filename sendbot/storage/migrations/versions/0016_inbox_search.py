@@ -37,7 +37,7 @@ def upgrade() -> None:
             newest.c.ticket_id == tickets.c.id,
             newest.c.author == "officer",
             ~sa.select(later.c.id)
-            .where(later.c.ticket_id == tickets.c.id, later.c.id > newest.c.id)
+            .where(later.c.ticket_id == newest.c.ticket_id, later.c.id > newest.c.id)
             .exists(),
         )
         .exists()
