@@ -82,7 +82,9 @@ async def _seed(app: App, count: int) -> str:
     references: set[str] = set()
     while len(references) < count:
         references.add(new_reference("T"))
-    rows, messages, terms = [], [], []
+    rows: list[dict[str, Any]] = []
+    messages: list[dict[str, Any]] = []
+    terms: list[dict[str, Any]] = []
     async with app.database.unit_of_work() as uow:
         officers = [o.id for o in await uow.tickets.officers()]
         for index, reference in enumerate(sorted(references)):
@@ -116,7 +118,7 @@ async def _seed(app: App, count: int) -> str:
             await uow.session.execute(insert(TicketMessage), messages[start : start + 1000])
         for start in range(0, len(terms), 5000):
             await uow.session.execute(insert(TicketTerm), terms[start : start + 5000])
-    return next(r["reference"] for r in rows if r["status"] == "open")
+    return next(str(r["reference"]) for r in rows if r["status"] == "open")
 
 
 async def _accounts(app: App) -> dict[str, tuple[str, str]]:
