@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import ColumnElement, delete, select
+from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sendbot.storage.models import Ticket, TicketTerm
@@ -31,11 +31,18 @@ async def delete_terms(session: AsyncSession, ticket_id: int) -> None:
     )
 
 
-def has_all(terms: Iterable[str]) -> list[ColumnElement[bool]]:
-    """WHERE clauses: the ticket holds every one of these hashes (an index lookup each)."""
-    return [
+def has_all(terms: Iterable[str]) -> ColumnElement[bool]:
+    """WHERE clause: the ticket holds every one of these hashes.
+
+    One read of the term index per word, grouped by ticket (a hash is held once per
+    ticket, so holding them all is a count): the tickets matched are found from the
+    index, not by looking every visible ticket up.
+    """
+    wanted = sorted(set(terms))
+    holding = (
         select(TicketTerm.ticket_id)
-        .where(TicketTerm.ticket_id == Ticket.id, TicketTerm.term == term)
-        .exists()
-        for term in sorted(set(terms))
-    ]
+        .where(TicketTerm.term.in_(wanted))
+        .group_by(TicketTerm.ticket_id)
+        .having(func.count() == len(wanted))
+    )
+    return Ticket.id.in_(holding)

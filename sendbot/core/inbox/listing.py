@@ -75,7 +75,7 @@ def _search(keyring: Keyring, typed: str) -> list[ColumnElement[bool]]:
     if read_reference(typed) is not None:
         return [_reference(typed)]
     hashes = query_hashes(keyring, typed)
-    return has_all(hashes) if hashes else [_reference(typed)]
+    return [has_all(hashes) if hashes else _reference(typed)]
 
 
 def _conditions(
