@@ -16,10 +16,10 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import func, select
 
+from sendbot.core.escalation.reindex import rebuild_terms
 from sendbot.core.inbox.listing import Filters, inbox
 from sendbot.core.keyring import Keyring
 from sendbot.core.privacy.fingerprints import KeyMismatch, check_keys
-from sendbot.core.privacy.reindex import rebuild_terms
 from sendbot.core.privacy.rotation import rotate_keys
 from sendbot.storage.db import Database
 from sendbot.storage.models import Officer, Ticket, TicketTerm, UTCDateTime

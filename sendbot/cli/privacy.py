@@ -164,9 +164,9 @@ def keys_reindex(ctx: click.Context) -> None:
 
     Run once after upgrading to the release that added search; safe to re-run.
     """
+    from sendbot.core.escalation.reindex import rebuild_terms
     from sendbot.core.privacy.fingerprints import KeyMismatch, check_keys
     from sendbot.core.privacy.keys import keyring_from_settings
-    from sendbot.core.privacy.reindex import rebuild_terms
 
     keyring = keyring_from_settings(settings_from(ctx))
 

@@ -323,42 +323,19 @@ class TicketRepository:
         """Store one message on a ticket, and the search hashes of its text.
 
         The only place a message is added, so the only place that keeps the ticket's
-        `waiting_on_parent` (its newest message is an officer's) true.
+        `waiting_on_parent` (its newest message is an officer's) true. The ticket's row is
+        updated (and so locked) before the message takes its id, so messages added at
+        once on one ticket take their ids in the order their flags are written.
         """
-        ticket = await self.session.get(Ticket, message.ticket_id)
-        if ticket is None:
-            raise LookupError("no such ticket")
-        ticket.waiting_on_parent = message.author == "officer"
+        await self.session.execute(
+            update(Ticket)
+            .where(Ticket.id == message.ticket_id)
+            .values(waiting_on_parent=message.author == "officer")
+        )
         self.session.add(message)
         await self.session.flush()
         await add_terms(self.session, message.ticket_id, terms)
         return message
-
-    async def texts_to_index(self, after: int, limit: int) -> list[tuple[int, list[str]]]:
-        """Tickets with content after an id, each with its text and its messages' (ciphertext).
-
-        For rebuilding the search hashes; erased tickets have none.
-        """
-        query = (
-            select(Ticket.id, Ticket.body)
-            .where(Ticket.id > after, Ticket.content_erased_at.is_(None))
-            .order_by(Ticket.id)
-            .limit(limit)
-        )
-        tickets = list((await self.session.execute(query)).all())
-        found: dict[int, list[str]] = {t.id: [t.body] if t.body else [] for t in tickets}
-        if found:
-            bodies = select(TicketMessage.ticket_id, TicketMessage.body).where(
-                TicketMessage.ticket_id.in_(list(found)), TicketMessage.body.is_not(None)
-            )
-            for ticket_id, body in (await self.session.execute(bodies)).all():
-                found[ticket_id].append(str(body))
-        return list(found.items())
-
-    async def replace_terms(self, ticket_id: int, terms: Iterable[str]) -> None:
-        """Replace a ticket's search hashes (after the search key changed)."""
-        await delete_terms(self.session, ticket_id)
-        await add_terms(self.session, ticket_id, terms)
 
     async def messages(self, ticket_id: int) -> list[TicketMessage]:
         """A ticket's messages, oldest first."""

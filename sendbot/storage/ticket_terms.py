@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from sendbot.storage.models import Ticket, TicketTerm
+from sendbot.storage.models import Ticket, TicketMessage, TicketTerm
 from sendbot.storage.repositories import insert_many_ignoring_conflicts
 
 
@@ -46,3 +46,36 @@ def has_all(terms: Iterable[str]) -> ColumnElement[bool]:
         .having(func.count() == len(wanted))
     )
     return Ticket.id.in_(holding)
+
+
+class TermRepository:
+    """Rebuilding the index: the tickets' ciphertexts to hash again, and their new hashes."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def texts_to_index(self, after: int, limit: int) -> list[tuple[int, list[str]]]:
+        """Tickets with content after an id, each with its text and its messages' (ciphertext).
+
+        For rebuilding the search hashes; erased tickets have none.
+        """
+        query = (
+            select(Ticket.id, Ticket.body)
+            .where(Ticket.id > after, Ticket.content_erased_at.is_(None))
+            .order_by(Ticket.id)
+            .limit(limit)
+        )
+        tickets = list((await self.session.execute(query)).all())
+        found: dict[int, list[str]] = {t.id: [t.body] if t.body else [] for t in tickets}
+        if found:
+            bodies = select(TicketMessage.ticket_id, TicketMessage.body).where(
+                TicketMessage.ticket_id.in_(list(found)), TicketMessage.body.is_not(None)
+            )
+            for ticket_id, body in (await self.session.execute(bodies)).all():
+                found[ticket_id].append(str(body))
+        return list(found.items())
+
+    async def replace(self, ticket_id: int, terms: Iterable[str]) -> None:
+        """Replace a ticket's search hashes with those made afresh."""
+        await delete_terms(self.session, ticket_id)
+        await add_terms(self.session, ticket_id, terms)

@@ -17,6 +17,7 @@ from sendbot.storage.repositories import (
     UpdateRepository,
 )
 from sendbot.storage.ticket_repository import TicketRepository
+from sendbot.storage.ticket_terms import TermRepository
 
 
 class WriterTurns:
@@ -79,6 +80,7 @@ class UnitOfWork:
         self.feedback = FeedbackRepository(self.session)
         self.gaps = GapRepository(self.session)
         self.tickets = TicketRepository(self.session)
+        self.terms = TermRepository(self.session)
         self.updates = UpdateRepository(self.session)
         self.leases = LeaseRepository(self.session)
         return self

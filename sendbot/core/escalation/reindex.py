@@ -18,10 +18,10 @@ async def rebuild_terms(database: Database, keyring: Keyring, batch: int = 200) 
     after, done = 0, 0
     while True:
         async with database.unit_of_work() as uow:
-            found = await uow.tickets.texts_to_index(after, batch)
+            found = await uow.terms.texts_to_index(after, batch)
             for ticket_id, tokens in found:
                 texts = [keyring.reveal(token) for token in tokens]
-                await uow.tickets.replace_terms(ticket_id, hashes(keyring, texts))
+                await uow.terms.replace(ticket_id, hashes(keyring, texts))
         if not found:
             return done
         after, done = found[-1][0], done + len(found)
