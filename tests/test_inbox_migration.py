@@ -9,6 +9,8 @@ process with another hashing key is refused before it can rotate or reindex anyt
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -126,3 +128,36 @@ async def test_rotation_keeps_the_search_and_another_hashing_key_is_refused(
             await check_keys(database, Keyring([NEW]), NOW)
     finally:
         await database.dispose()
+
+
+async def test_sendbot_keys_reindex_indexes_old_tickets_and_refuses_another_key(
+    sqlite_url: str, env_for_cli: dict[str, str]
+) -> None:
+    database = Database(sqlite_url, clock=lambda: NOW)
+    try:
+        await _make_0014(database)
+        await database.upgrade()
+    finally:
+        await database.dispose()
+
+    def reindex(secret: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "sendbot", "keys", "reindex"],
+            capture_output=True,
+            text=True,
+            env=dict(env_for_cli, SENDBOT_SECRET_KEY=secret),
+            timeout=120,
+            check=False,
+        )
+
+    done = reindex(OLD)
+    assert done.returncode == 0, done.stderr
+    assert "search index rebuilt for 5 tickets" in done.stdout
+    database = Database(sqlite_url, clock=lambda: NOW)
+    try:
+        assert len(await _found(database, KEYS, Filters(search="school"))) == 5
+    finally:
+        await database.dispose()
+    refused = reindex(NEW)  # another hashing key: refused, nothing changed
+    assert refused.returncode == 2 and "do not match" in refused.stderr
+    assert OLD not in refused.stderr + done.stdout and NEW not in refused.stderr
