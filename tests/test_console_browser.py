@@ -1,10 +1,11 @@
 """The officers' console in a real browser (the system's Chromium) with axe-core's scan.
 
 One story, in order: an officer sets up their account (the TOTP code computed from the
-key the page shows), signs in, sees a Telegram parent's new ticket, claims it, replies
-(the parent receives it), adds a note the parent never sees, and closes it; a lead reads
-the report page and its CSV; an officer on a lead's page gets 403; a removed officer is
-signed out. Every console page is scanned by axe-core. Skipped where the tools are missing.
+key the page shows), signs in, finds a Telegram parent's new ticket by words in it, claims
+it, replies (the parent receives it), adds a note the parent never sees, and closes it; a
+lead reads the report page and its CSV; an officer on a lead's page gets 403; a removed
+officer is signed out. Every console page is scanned by axe-core. Skipped where the tools
+are missing.
 """
 
 from __future__ import annotations
@@ -155,6 +156,12 @@ def test_an_officer_works_a_telegram_parents_ticket(browser: Any, servers: Serve
     accessible(page)
     reference = parent_asks(servers, "Who decides on my EHCP?")
     page.reload()
+    # Search by words the parent wrote (any case), then open the ticket found.
+    page.get_by_label("Search").fill("ehcp DECIDES")
+    page.get_by_role("button", name="Filter").click()
+    page.get_by_text("1 ticket", exact=True).wait_for()
+    accessible(page)
+    assert page.get_by_label("Search").input_value() == "ehcp DECIDES"
     page.get_by_role("link", name=reference).click()
     page.get_by_role("heading", name=f"Ticket {reference}").wait_for()
     accessible(page)

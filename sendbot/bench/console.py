@@ -1,12 +1,13 @@
 """`sendbot bench console`: the officers' inbox rendered over many tickets.
 
 A scratch database (SQLite unless a URL is given) is filled with TICKETS tickets (a
-third claimed, a fifth answered and waiting for the parent, a tenth closed), a lead and
-an officer sign in over HTTP, and each round times one inbox page for each (the lead's
-sees every ticket; the officer's, unclaimed and their own), an overdue filter, and the
-same server's static CSS file, alternating, in the same run. Each inbox request does
-what a real one does: reads and touches the session, counts and pages the tickets, and
-writes its audit record.
+third claimed, a fifth answered and waiting for the parent, a tenth closed; each text a
+dozen words from a small vocabulary, with its search hashes), a lead and an officer sign
+in over HTTP, and each round times the first page of every filter (the lead sees every
+ticket; the officer, unclaimed and their own), a search by a word, by two words and by a
+reference, and the same server's static CSS file, in turn, in the same run. Each inbox
+request does what a real one does: reads and touches the session, counts and pages the
+tickets, and writes its audit record.
 """
 
 from __future__ import annotations
@@ -29,13 +30,34 @@ from sendbot.app import App
 from sendbot.config import Settings
 
 _CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+_COUNT = re.compile(r'class="count">(\d+) ticket')
 PASSWORD = "bench password, not a secret"
+# Each page: who loads it, and its path ({reference}: an unclaimed ticket's).
 PAGES = {
-    "lead_inbox": "/officers",
-    "officer_inbox": "/officers",
-    "lead_overdue": "/officers?state=overdue",
-    "static_css": "/static/console.css",
+    "lead_inbox": ("lead", "/officers"),
+    "officer_inbox": ("officer", "/officers"),
+    "officer_mine": ("officer", "/officers?mine=1"),
+    "officer_unassigned": ("officer", "/officers?unassigned=1"),
+    "lead_overdue": ("lead", "/officers?state=overdue"),
+    "lead_due_today": ("lead", "/officers?state=due_today"),
+    "lead_paused": ("lead", "/officers?state=paused"),
+    "officer_search_word": ("officer", "/officers?q=tribunal"),
+    "officer_search_words": ("officer", "/officers?q=tribunal+transport"),
+    "lead_search_word": ("lead", "/officers?q=tribunal"),
+    "officer_search_reference": ("officer", "/officers?q={reference}"),
+    "static_css": ("lead", "/static/console.css"),
 }
+# Synthetic texts: each ticket a dozen of these (each word in about a sixth of them).
+VOCABULARY = (
+    "school", "transport", "tribunal", "annual", "review", "speech", "therapy", "assessment",
+    "placement", "college", "respite", "funding", "budget", "appeal", "mediation", "nursery",
+    "autism", "dyslexia", "wheelchair", "occupational", "physiotherapy", "hearing", "vision",
+    "anxiety", "exclusion", "timetable", "teaching", "assistant", "provision", "draft", "plan",
+    "deadline", "letter", "panel", "meeting", "caseworker", "paediatrician", "diagnosis",
+    "referral", "waiting", "list", "behaviour", "sensory", "uniform", "bus", "taxi", "escort",
+    "medical", "epilepsy", "diabetes", "allergy", "classroom", "support", "hours", "unit",
+    "specialist", "mainstream", "academy", "governor", "headteacher", "complaint",
+)  # fmt: skip
 
 
 def _quantiles(samples: list[float]) -> tuple[float, float]:
@@ -45,19 +67,24 @@ def _quantiles(samples: list[float]) -> tuple[float, float]:
     return statistics.median(ordered) * 1000, p99 * 1000
 
 
-async def _seed(app: App, count: int) -> None:
-    """Tickets, some claimed, answered or closed, in bulk."""
+async def _seed(app: App, count: int) -> str:
+    """Tickets, some claimed, answered or closed, with their search hashes, in bulk.
+
+    Returns an unclaimed open ticket's reference.
+    """
     from sendbot.core.escalation.references import new_reference
-    from sendbot.storage.models import Ticket, TicketMessage
+    from sendbot.core.escalation.terms import hashes
+    from sendbot.storage.models import Ticket, TicketMessage, TicketTerm
 
     rng = random.Random(20)  # nosec B311: synthetic data
     keyring, now = app.services.keyring, app.services.clock()
-    body = keyring.encrypt("A question the bot could not answer, for the benchmark.")
     parent = keyring.encrypt("1000")
     references: set[str] = set()
     while len(references) < count:
         references.add(new_reference("T"))
-    rows, messages = [], []
+    rows: list[dict[str, Any]] = []
+    messages: list[dict[str, Any]] = []
+    terms: list[dict[str, Any]] = []
     async with app.database.unit_of_work() as uow:
         officers = [o.id for o in await uow.officers.all()]
         for index, reference in enumerate(sorted(references)):
@@ -65,17 +92,21 @@ async def _seed(app: App, count: int) -> None:
             due = created + timedelta(days=7)
             claimed = index % 3 == 0
             closed = index % 10 == 0
+            text = " ".join(rng.sample(VOCABULARY, 12))
             rows.append(
                 {
                     "id": index + 1, "reference": reference, "draft_token": f"bench{index}",
                     "kind": rng.choice(("question", "complaint", "offer", "urgent")),
                     "status": "closed" if closed else ("claimed" if claimed else "open"),
                     "parent_key": f"{index:064d}", "channel": "telegram", "parent_ref": parent,
-                    "body": body, "officer_id": rng.choice(officers) if claimed else None,
+                    "body": keyring.encrypt(text),
+                    "officer_id": rng.choice(officers) if claimed else None,
                     "created_at": created, "half_at": created + timedelta(days=3),
                     "due_at": due, "closed_at": now if closed else None,
+                    "waiting_on_parent": index % 5 == 0,
                 }
             )  # fmt: skip
+            terms.extend({"ticket_id": index + 1, "term": h} for h in hashes(keyring, [text]))
             if index % 5 == 0:
                 messages.append(
                     {"ticket_id": index + 1, "at": created + timedelta(hours=1),
@@ -85,6 +116,9 @@ async def _seed(app: App, count: int) -> None:
             await uow.session.execute(insert(Ticket), rows[start : start + 1000])
         for start in range(0, len(messages), 1000):
             await uow.session.execute(insert(TicketMessage), messages[start : start + 1000])
+        for start in range(0, len(terms), 5000):
+            await uow.session.execute(insert(TicketTerm), terms[start : start + 5000])
+    return next(str(r["reference"]) for r in rows if r["status"] == "open")
 
 
 async def _accounts(app: App) -> dict[str, tuple[str, str]]:
@@ -142,7 +176,7 @@ async def run(
         )
         async with open_app(local, allow_key_file=True) as app:
             made = await _accounts(app)
-            await _seed(app, tickets)
+            reference = await _seed(app, tickets)
             runner = web.AppRunner(build_web_app(app, jobs=False), access_log=None)
             await runner.setup()
             site = web.TCPSite(runner, "127.0.0.1", 0)
@@ -150,7 +184,7 @@ async def run(
             port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
             try:
                 root = f"http://127.0.0.1:{port}"
-                result = await _measure(root, app, made, rounds)
+                result = await _measure(root, app, made, rounds, reference)
             finally:
                 await runner.cleanup()
     backend = "postgresql" if (database_url or "").startswith("postgresql") else "sqlite"
@@ -159,24 +193,27 @@ async def run(
 
 
 async def _measure(
-    root: str, app: App, made: dict[str, tuple[str, str]], rounds: int
+    root: str, app: App, made: dict[str, tuple[str, str]], rounds: int, reference: str
 ) -> dict[str, Any]:
     """Each page once per round, in turn; p50 and p99 of each."""
     lead = await _signed_in(root, *made["lead"], app)
     officer = await _signed_in(root, *made["officer"], app)
-    clients = {"lead_inbox": lead, "officer_inbox": officer, "lead_overdue": lead,
-               "static_css": lead}  # fmt: skip
+    clients = {"lead": lead, "officer": officer}
     samples: dict[str, list[float]] = {name: [] for name in PAGES}
     sizes: dict[str, int] = {}
+    found: dict[str, int | None] = {}
     try:
         for _ in range(rounds):
-            for name, path in PAGES.items():
+            for name, (who, path) in PAGES.items():
+                url = root + path.format(reference=reference)
                 start = time.perf_counter()
-                async with clients[name].get(root + path, allow_redirects=False) as response:
+                async with clients[who].get(url, allow_redirects=False) as response:
                     body = await response.read()
                     assert response.status == 200, (name, response.status)
                 samples[name].append(time.perf_counter() - start)
                 sizes[name] = len(body)
+                count = _COUNT.search(body.decode(errors="replace"))
+                found[name] = int(count.group(1)) if count else None
     finally:
         await lead.close()
         await officer.close()
@@ -184,6 +221,7 @@ async def _measure(
     for name, taken in samples.items():
         p50, p99 = _quantiles(taken)
         result[name] = {"p50_ms": round(p50, 2), "p99_ms": round(p99, 2), "bytes": sizes[name]}
+        result[name]["found"] = found.get(name)
     return result
 
 
@@ -192,9 +230,12 @@ def format_table(result: dict[str, Any]) -> str:
     lines = [
         f"officers' console, {result['tickets']:,} tickets on {result['database']}, "
         f"{result['rounds']} rounds (each page once per round, in turn)",
-        "                           p50 ms   p99 ms    bytes",
+        "                           p50 ms   p99 ms    bytes   found",
     ]
     for name in PAGES:
         row = result[name]
-        lines.append(f"{name:<24} {row['p50_ms']:>8.2f} {row['p99_ms']:>8.2f} {row['bytes']:>8,}")
+        found = "" if row.get("found") is None else f"{row['found']:>7,}"
+        lines.append(
+            f"{name:<24} {row['p50_ms']:>8.2f} {row['p99_ms']:>8.2f} {row['bytes']:>8,} {found}"
+        )
     return "\n".join(lines)

@@ -157,6 +157,32 @@ def keys_status(ctx: click.Context, as_json: bool) -> None:
     click.echo(verdict)
 
 
+@keys.command("reindex")
+@click.pass_context
+def keys_reindex(ctx: click.Context) -> None:
+    """Rebuild the inbox's search index (keyed hashes of words) from the tickets' texts.
+
+    Run once after upgrading to the release that added search; safe to re-run.
+    """
+    from sendbot.core.escalation.reindex import rebuild_terms
+    from sendbot.core.privacy.fingerprints import KeyMismatch, check_keys
+    from sendbot.core.privacy.keys import keyring_from_settings
+
+    keyring = keyring_from_settings(settings_from(ctx))
+
+    async def main() -> int:
+        async with opened_database(ctx) as database:
+            await check_keys(database, keyring, clock_from(ctx)())
+            return await rebuild_terms(database, keyring)
+
+    try:
+        count = run_async(main())
+    except KeyMismatch as error:
+        click.echo(f"sendbot: {error}", err=True)
+        raise SystemExit(2) from error
+    click.echo(f"search index rebuilt for {count} tickets")
+
+
 @click.command("purge")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context

@@ -57,6 +57,7 @@ class Keyring:
         self._fernet = MultiFernet(fernets)
         self.key_count = len(fernets)
         self._hash_key = _derive(stable, b"chat-hash")
+        self._term_key = _derive(stable, b"ticket-terms")
         self.hash_fingerprint = fingerprint(stable)
         self.encryption_fingerprints = [fingerprint(s) for s in secrets_newest_first]
         audit = [_derive(s, b"audit-chain") for s in (stable, *secrets_newest_first)]
@@ -72,6 +73,10 @@ class Keyring:
         """Return a keyed hash of any value for one purpose (codes, references)."""
         message = f"{purpose}:{value}".encode()
         return hmac.new(self._hash_key, message, hashlib.sha256).hexdigest()
+
+    def term(self, word: str) -> str:
+        """Return the keyed hash of one search word (a subkey of its own; 128 bits shown)."""
+        return hmac.new(self._term_key, word.encode(), hashlib.sha256).hexdigest()[:32]
 
     def encrypt(self, plaintext: str) -> str:
         """Encrypt text under the newest key."""

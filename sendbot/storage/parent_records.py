@@ -23,6 +23,7 @@ from sendbot.storage.models import (
 )
 from sendbot.storage.officer_repository import OfficerRepository
 from sendbot.storage.ticket_repository import TicketRepository, ticket_outbox_prefix
+from sendbot.storage.ticket_terms import delete_terms
 
 
 class Decrypter(Protocol):
@@ -186,7 +187,12 @@ class ParentRecordsRepository(SessionRepository):
         return len(tickets)
 
     async def _strip(self, ticket: Ticket, at: datetime) -> None:
-        """Erase one ticket's content, its messages' bodies and its notes."""
+        """Erase one ticket's content, its messages' bodies, its notes and its search hashes.
+
+        The messages stay (author and time, without text), so whether the ticket waits
+        for the parent is unchanged.
+        """
+        await delete_terms(self.session, ticket.id)
         ticket.body = None
         ticket.case_ref = None
         ticket.case_id = None

@@ -19,6 +19,13 @@ def insert_ignoring_conflicts(session: AsyncSession, model: Any, **values: Any) 
     return _upsert_insert(_dialect_name(session), model).values(**values).on_conflict_do_nothing()
 
 
+def insert_many_ignoring_conflicts(
+    session: AsyncSession, model: Any, rows: list[dict[str, Any]]
+) -> Insert:
+    """A many-row INSERT that skips rows whose key exists (PostgreSQL and SQLite)."""
+    return _upsert_insert(_dialect_name(session), model).values(rows).on_conflict_do_nothing()
+
+
 def _dialect_name(session: AsyncSession) -> str:
     """The session's database: "postgresql" or "sqlite"."""
     return "postgresql" if session.get_bind().dialect.name == "postgresql" else "sqlite"

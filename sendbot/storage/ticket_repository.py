@@ -7,7 +7,7 @@ Texts are stored as the keyring's ciphertext and never decrypted here.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from sqlalchemy import and_, func, or_, select, update
@@ -20,6 +20,7 @@ from sendbot.storage.models import (
     Ticket,
     TicketMessage,
 )
+from sendbot.storage.ticket_terms import add_terms
 
 OPEN_STATUSES = ("open", "claimed")
 
@@ -39,10 +40,11 @@ class TicketRepository(SessionRepository):
         query = select(Ticket).where(Ticket.draft_token == token)
         return (await self.session.execute(query)).scalar_one_or_none()
 
-    async def add_ticket(self, ticket: Ticket) -> Ticket:
-        """Store a new ticket."""
+    async def add_ticket(self, ticket: Ticket, terms: Iterable[str] = ()) -> Ticket:
+        """Store a new ticket, and the search hashes of its text."""
         self.session.add(ticket)
         await self.session.flush()
+        await add_terms(self.session, ticket.id, terms)
         return ticket
 
     async def reference_taken(self, reference: str) -> bool:
@@ -157,10 +159,22 @@ class TicketRepository(SessionRepository):
 
     # Messages.
 
-    async def add_message(self, message: TicketMessage) -> TicketMessage:
-        """Store one message on a ticket."""
+    async def add_message(self, message: TicketMessage, terms: Iterable[str] = ()) -> TicketMessage:
+        """Store one message on a ticket, and the search hashes of its text.
+
+        The only place a message is added, so the only place that keeps the ticket's
+        `waiting_on_parent` (its newest message is an officer's) true. The ticket's row is
+        updated (and so locked) before the message takes its id, so messages added at
+        once on one ticket take their ids in the order their flags are written.
+        """
+        await self.session.execute(
+            update(Ticket)
+            .where(Ticket.id == message.ticket_id)
+            .values(waiting_on_parent=message.author == "officer")
+        )
         self.session.add(message)
         await self.session.flush()
+        await add_terms(self.session, message.ticket_id, terms)
         return message
 
     async def messages(self, ticket_id: int) -> list[TicketMessage]:

@@ -21,6 +21,7 @@ from sendbot.storage.repositories import (
     UpdateRepository,
 )
 from sendbot.storage.ticket_repository import TicketRepository
+from sendbot.storage.ticket_terms import TermRepository
 
 
 class WriterTurns:
@@ -91,6 +92,7 @@ class UnitOfWork:
         self.parent_records = ParentRecordsRepository(self.session)
         self.oidc = OidcRepository(self.session)
         self.tickets = TicketRepository(self.session)
+        self.terms = TermRepository(self.session)
         self.updates = UpdateRepository(self.session)
         self.leases = LeaseRepository(self.session)
         return self

@@ -38,3 +38,8 @@ def state(status: str, due: datetime, last_author: str | None, now: datetime) ->
     if due <= end_of_uk_day(now):
         return "due_today"
     return "on_time"
+
+
+def of(status: str, due: datetime, waiting_on_parent: bool, now: datetime) -> str:
+    """One ticket's state from its stored flags (waiting: an officer wrote last)."""
+    return state(status, due, "officer" if waiting_on_parent else None, now)

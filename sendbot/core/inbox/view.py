@@ -11,15 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
-
 from sendbot.core.escalation import tickets as ticketing
 from sendbot.core.escalation.notices import Desk
 from sendbot.core.escalation.officers import internal_name, record
 from sendbot.core.escalation.service.officers import record_read
 from sendbot.core.inbox import actions, sla
 from sendbot.core.services import Services
-from sendbot.storage.models import Officer, Ticket, TicketMessage
+from sendbot.storage.models import Officer, Ticket
 from sendbot.storage.unit_of_work import UnitOfWork
 
 
@@ -49,17 +47,6 @@ class TicketView:
     items: list[Item] = field(default_factory=list)
 
 
-async def _last_author(uow: UnitOfWork, ticket: Ticket) -> str | None:
-    """Who wrote the ticket's newest message."""
-    query = (
-        select(TicketMessage.author)
-        .where(TicketMessage.ticket_id == ticket.id)
-        .order_by(TicketMessage.id.desc())
-        .limit(1)
-    )
-    return (await uow.session.execute(query)).scalar_one_or_none()
-
-
 async def summary(uow: UnitOfWork, services: Services, ticket: Ticket) -> TicketView:
     """The group summary's content: no parent, no case, a short redacted excerpt."""
     officers = {o.id: o for o in await uow.officers.all(active_only=False)}
@@ -69,7 +56,7 @@ async def summary(uow: UnitOfWork, services: Services, ticket: Ticket) -> Ticket
     now = services.clock()
     return TicketView(
         ticket=ticket,
-        state=sla.state(ticket.status, ticket.due_at, await _last_author(uow, ticket), now),
+        state=sla.of(ticket.status, ticket.due_at, ticket.waiting_on_parent, now),
         holder=holder,
         holder_name=internal_name(services, holder) if holder else "Nobody yet",
         excerpt=ticketing.excerpt(services, text, names),

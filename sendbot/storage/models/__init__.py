@@ -21,6 +21,7 @@ from sendbot.storage.models.tickets import (
     OfficerInvite,
     Ticket,
     TicketMessage,
+    TicketTerm,
 )
 from sendbot.storage.models.web import WebMessage
 
@@ -54,6 +55,7 @@ __all__ = [
     "Ticket",
     "TicketMessage",
     "TicketNote",
+    "TicketTerm",
     "UTCDateTime",
     "WebMessage",
     "stamped_now",

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from sendbot.storage.models.base import Base, stamped_now
@@ -99,6 +99,7 @@ class Ticket(Base):
         Index("ix_tickets_status_due", "status", "due_at"),
         Index("ix_tickets_officer", "officer_id", "status"),
         Index("ix_tickets_parent", "parent_key"),
+        Index("ix_tickets_waiting_due", "waiting_on_parent", "due_at", "status"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -128,6 +129,9 @@ class Ticket(Base):
     rating: Mapped[int | None] = mapped_column(Integer, default=None)
     rated_at: Mapped[datetime | None] = mapped_column(default=None)
     content_erased_at: Mapped[datetime | None] = mapped_column(default=None)
+    # Whether the newest message is an officer's (the ticket waits for the parent): set
+    # only by TicketRepository.add_message, so the inbox filters on it by index.
+    waiting_on_parent: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class TicketMessage(Base):
@@ -145,6 +149,22 @@ class TicketMessage(Base):
     body: Mapped[str | None] = mapped_column(Text, default=None)
     entry_id: Mapped[str | None] = mapped_column(String(80), default=None)
     outbox_key: Mapped[str | None] = mapped_column(String(128), default=None)
+
+
+class TicketTerm(Base):
+    """One keyed hash of a normalised word a ticket's texts contain: the inbox's blind index.
+
+    No word is stored, only its keyed hash (the keyring's search key), once per ticket;
+    the rows go when the ticket's content is erased.
+    """
+
+    __tablename__ = "ticket_terms"
+    __table_args__ = (Index("ix_ticket_terms_term", "term", "ticket_id"),)
+
+    ticket_id: Mapped[int] = mapped_column(
+        ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True
+    )
+    term: Mapped[str] = mapped_column(String(32), primary_key=True)
 
 
 class OfferFeedback(Base):

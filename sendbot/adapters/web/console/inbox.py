@@ -1,4 +1,4 @@
-"""The inbox page: tickets by due date with their state, filters and search by reference."""
+"""The inbox page: tickets by due date with their state, filters, and a search box."""
 
 from __future__ import annotations
 
@@ -30,6 +30,7 @@ def filters_of(request: web.Request) -> Filters:
         mine=query.get("mine") == "1",
         unassigned=query.get("unassigned") == "1",
         reference=(query.get("reference") or "").strip()[:20] or None,
+        search=(query.get("q") or "").strip()[:200] or None,
         page=int(page) if page.isdigit() and len(page) < 6 else 1,
     )
 
@@ -42,16 +43,20 @@ async def page(request: web.Request) -> web.StreamResponse:
     current = signed_in(request)
     uow = uow_of(request)
     filters = filters_of(request)
-    listing = await inbox(uow, current.officer, filters, services.clock())
+    listing = await inbox(uow, current.officer, filters, services.clock(), services.keyring)
+    # A search is a read like any page of the inbox: audited with how many it found,
+    # never with what was typed.
+    searched = {"matched": listing.total} if filters.search else {}
     await record(
         uow,
         services,
         current.officer,
-        "console.inbox",
+        "console.search" if filters.search else "console.inbox",
         "inbox",
         subject_type="page",
         page=listing.page,
         shown=len(listing.rows),
+        **searched,
     )
     names = {o.id: o.name or f"#{o.id}" for o in await uow.officers.all(active_only=False)}
     context = {

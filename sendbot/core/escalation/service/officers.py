@@ -7,6 +7,7 @@ ticket's content, and every action, is written to the audit log.
 
 from __future__ import annotations
 
+from sendbot.core.escalation import terms as search
 from sendbot.core.escalation.notices import Desk
 from sendbot.core.escalation.officers import may_open, record
 from sendbot.core.escalation.results import (
@@ -198,7 +199,8 @@ async def _answer(
             officer_id=officer.id,
             body=desk.services.keyring.encrypt(text) if text else None,
             entry_id=entry_id,
-        )
+        ),
+        search.hashes(desk.services.keyring, [text]),
     )
     message.outbox_key = await desk.notices.replied(uow, ticket, officer, message, text)
     action = "ticket.attach" if entry_id else "ticket.reply"

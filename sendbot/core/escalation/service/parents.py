@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from sqlalchemy.exc import IntegrityError
 
+from sendbot.core.escalation import terms as search
 from sendbot.core.escalation.notices import Desk
 from sendbot.core.escalation.references import new_reference
 from sendbot.core.escalation.results import (
@@ -91,7 +92,7 @@ async def submit(uow: UnitOfWork, desk: Desk, parent: Parent, draft: Draft) -> S
     )
     try:
         async with uow.session.begin_nested():
-            await uow.tickets.add_ticket(ticket)
+            await uow.tickets.add_ticket(ticket, search.hashes(keyring, [draft.text]))
     except IntegrityError:  # the same draft submitted at the same moment elsewhere
         again = await uow.tickets.by_draft_token(draft.token)
         if again is None:
@@ -146,7 +147,8 @@ async def add(
             at=desk.now(),
             author="parent",
             body=desk.services.keyring.encrypt(text),
-        )
+        ),
+        search.hashes(desk.services.keyring, [text]),
     )
     holder = await uow.officers.get(found.officer_id) if found.officer_id else None
     if holder is not None and holder.active:

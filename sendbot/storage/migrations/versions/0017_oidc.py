@@ -12,7 +12,7 @@ from alembic import op
 import sendbot.storage.models.base
 
 revision: str = "0017_oidc"
-down_revision: str | None = "0014_outbox"
+down_revision: str | None = "0016_inbox_search"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
