@@ -122,7 +122,7 @@ async def test_search_finds_all_words_any_case_or_accent_and_references(
     hearing, _ = await escalate(
         Person(console_app, "502"), kind="complaint", text="Our tribunal hearing is in Décembre"
     )
-    async with signed_in_officer(console_app, frozen_clock, EMAIL) as client:
+    async with signed_in_officer(console_app, frozen_clock, LEAD, "lead") as client:
 
         async def found(query: str) -> set[str]:
             page = await client.get(f"/officers?q={query}")
@@ -158,7 +158,7 @@ async def test_search_finds_all_words_any_case_or_accent_and_references(
         assert word not in dumped.lower()  # that a search happened, never what was typed
 
 
-async def test_an_officer_cannot_find_another_officers_ticket_and_a_lead_can(
+async def test_an_officer_searches_words_only_in_tickets_they_hold_and_a_lead_in_all(
     console_app: App, frozen_clock: FrozenClock
 ) -> None:
     held, _ = await escalate(Person(console_app, "501"), text="Respite funding for my son")
@@ -169,6 +169,15 @@ async def test_an_officer_cannot_find_another_officers_ticket_and_a_lead_can(
     async with signed_in_officer(console_app, frozen_clock, EMAIL) as client:
         assert held not in await client.get("/officers?q=respite")
         assert f">{held}</a>" not in await client.get(f"/officers?q={held}")
+        # An unclaimed ticket shows an officer only its redacted summary: found by its
+        # reference, never by its words (which could tell them what the summary hides).
+        unclaimed, _ = await escalate(
+            Person(console_app, "503"), text="Oliver needs speech therapy"
+        )
+        assert f">{unclaimed}</a>" in await client.get(f"/officers?q={unclaimed}")
+        assert f">{unclaimed}</a>" not in await client.get("/officers?q=oliver")
+        await client.post(f"/officers/tickets/{unclaimed}/claim", {})
+        assert f">{unclaimed}</a>" in await client.get("/officers?q=oliver+speech")
     async with signed_in_officer(console_app, frozen_clock, LEAD, "lead") as lead:
         assert held in await lead.get("/officers?q=respite+funding")
 

@@ -70,12 +70,21 @@ def _reference(typed: str) -> ColumnElement[bool]:
     return Ticket.reference == (read_reference(typed) or typed.strip().upper()[:16])
 
 
-def _search(keyring: Keyring, typed: str) -> list[ColumnElement[bool]]:
-    """A reference typed on its own finds that ticket; words find tickets holding them all."""
+def _search(officer: Officer, keyring: Keyring, typed: str) -> list[ColumnElement[bool]]:
+    """A reference typed on its own finds that ticket; words find tickets holding them all.
+
+    Words search what the asker may read in full: a lead every ticket, an officer only the
+    tickets they hold. An unclaimed ticket shows an officer only its redacted summary, so
+    searching its words (a child's name, say) would tell them what the summary hides.
+    """
     if read_reference(typed) is not None:
         return [_reference(typed)]
     hashes = query_hashes(keyring, typed)
-    return [has_all(hashes) if hashes else _reference(typed)]
+    if not hashes:
+        return [_reference(typed)]
+    if officer.role == "lead":
+        return [has_all(hashes)]
+    return [has_all(hashes), Ticket.officer_id == officer.id]
 
 
 def _conditions(
@@ -99,7 +108,7 @@ def _conditions(
     if filters.reference:
         where.append(_reference(filters.reference))
     if filters.search:
-        where.extend(_search(keyring, filters.search))
+        where.extend(_search(officer, keyring, filters.search))
     state = filters.state
     if state == "closed":
         where.append(Ticket.status == "closed")
