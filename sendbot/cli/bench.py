@@ -5,15 +5,54 @@ from __future__ import annotations
 import json
 import logging
 import secrets
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from sendbot.cli.context import knowledge_from, run_async, settings_from
 
+if TYPE_CHECKING:
+    from sendbot.core.keyring import Keyring
+
 DEFAULT_POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 
 SCENARIOS_NOTE = "Run one with `sendbot bench SCENARIO` (add --json for JSON, --help for options)."
+
+
+POSTGRES_OPTION = click.option(
+    "--postgres-url",
+    default=DEFAULT_POSTGRES,
+    show_default=True,
+    help="PostgreSQL server to measure too, in a scratch schema (skipped if unreachable).",
+)
+JSON_LINES_OPTION = click.option(
+    "--json", "as_json", is_flag=True, help="Print JSON lines instead of a table."
+)
+JSON_OPTION = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+
+
+def quiet(*loggers: str) -> None:
+    """Keep migrations' (and the bot's) own lines out of a benchmark's table."""
+    for name in ("alembic", *loggers):
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def scratch_keyring() -> Keyring:
+    """A throwaway keyring: the benchmarks fill scratch databases of their own."""
+    from sendbot.core.keyring import Keyring
+
+    return Keyring([secrets.token_urlsafe(32)])
+
+
+def echo_rows(rows: list[dict[str, Any]], as_json: bool, table: Callable[[Any], str]) -> None:
+    """Print results as JSON lines or as the scenario's table."""
+    if as_json:
+        for row in rows:
+            click.echo(json.dumps(row))
+    else:
+        click.echo(table(rows))
 
 
 def list_scenarios(group: click.Group) -> str:
@@ -61,13 +100,8 @@ def bench_retrieval(ctx: click.Context, as_json: bool, sizes: str, questions: in
 @click.option("--import-rows", default=100_000, show_default=True, help="Rows in the import.")
 @click.option("--cases", default=1_000_000, show_default=True, help="Cases for status lookups.")
 @click.option("--lookups", default=2_000, show_default=True, help="Status lookups timed.")
-@click.option(
-    "--postgres-url",
-    default=DEFAULT_POSTGRES,
-    show_default=True,
-    help="PostgreSQL server to measure too, in a scratch schema (skipped if unreachable).",
-)
-@click.option("--json", "as_json", is_flag=True, help="Print JSON lines instead of a table.")
+@POSTGRES_OPTION
+@JSON_LINES_OPTION
 @click.pass_context
 def bench_cases(
     ctx: click.Context,
@@ -79,17 +113,15 @@ def bench_cases(
 ) -> None:
     """Import N rows, then status lookups among M cases, on SQLite and PostgreSQL."""
     from sendbot.bench.cases import format_table, run
-    from sendbot.core.keyring import Keyring
     from sendbot.kb.loader import load_knowledge
     from sendbot.kb.texts import Texts
 
     settings = settings_from(ctx)
-    logging.getLogger("alembic").setLevel(logging.WARNING)
-    keyring = Keyring([secrets.token_urlsafe(32)])  # the bench's own scratch databases
+    quiet()
     texts = Texts.load(settings.knowledge_dir / "messages.yaml")
     kb = load_knowledge(settings.knowledge_dir, settings.council)
     results = run(
-        keyring,
+        scratch_keyring(),
         texts,
         kb,
         import_rows=import_rows,
@@ -97,11 +129,7 @@ def bench_cases(
         lookups=lookups,
         postgres_url=postgres_url,
     )
-    if as_json:
-        for row in results:
-            click.echo(json.dumps(row))
-    else:
-        click.echo(format_table(results))
+    echo_rows(results, as_json, format_table)
 
 
 @bench.command("sen2")
@@ -112,13 +140,8 @@ def bench_cases(
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="The column map (default: the fernshire pack's import-map.yaml).",
 )
-@click.option(
-    "--postgres-url",
-    default=DEFAULT_POSTGRES,
-    show_default=True,
-    help="PostgreSQL server to measure too, in a scratch schema (skipped if unreachable).",
-)
-@click.option("--json", "as_json", is_flag=True, help="Print JSON lines instead of a table.")
+@POSTGRES_OPTION
+@JSON_LINES_OPTION
 @click.pass_context
 def bench_sen2(
     ctx: click.Context, rows: int, map_file: Path | None, postgres_url: str, as_json: bool
@@ -127,22 +150,17 @@ def bench_sen2(
     from sendbot.bench.sen2 import format_table, run
     from sendbot.cli.context import clock_from
     from sendbot.core.cases.column_map import IMPORT_MAP, load_map
-    from sendbot.core.keyring import Keyring
     from sendbot.kb.texts import Texts
 
     settings = settings_from(ctx)
-    logging.getLogger("alembic").setLevel(logging.WARNING)
-    keyring = Keyring([secrets.token_urlsafe(32)])  # the bench's own scratch databases
+    quiet()
     texts = Texts.load(settings.knowledge_dir / "messages.yaml")
     path = map_file or settings.knowledge_dir / "local" / "fernshire" / IMPORT_MAP
+    now = clock_from(ctx)()
     results = run(
-        keyring, texts, load_map(path), clock_from(ctx)(), rows=rows, postgres_url=postgres_url
+        scratch_keyring(), texts, load_map(path), now, rows=rows, postgres_url=postgres_url
     )
-    if as_json:
-        for row in results:
-            click.echo(json.dumps(row))
-    else:
-        click.echo(format_table(results))
+    echo_rows(results, as_json, format_table)
 
 
 @bench.command("e2e")
@@ -166,7 +184,12 @@ def bench_sen2(
     show_default=True,
     help="Database the bots share (a scratch file or schema, removed afterwards).",
 )
-@click.option("--postgres-url", default=DEFAULT_POSTGRES, show_default=True)
+@click.option(
+    "--postgres-url",
+    default=DEFAULT_POSTGRES,
+    show_default=True,
+    help="The PostgreSQL server for --backend postgresql.",
+)
 @click.option(
     "--profile",
     "profile_dir",
@@ -180,7 +203,7 @@ def bench_sen2(
     show_default=True,
     help="The echo bot's Bot API client: PTB's default, or the one sendbot uses.",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print JSON lines instead of a table.")
+@JSON_LINES_OPTION
 @click.pass_context
 def bench_e2e(
     ctx: click.Context,
@@ -201,7 +224,7 @@ def bench_e2e(
     from sendbot.bench.profile import summarise
 
     settings = settings_from(ctx)
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    quiet()
     counts = [int(n) for n in processes.split(",") if n.strip()]
     if not counts or min(counts) < 1:
         raise click.BadParameter("give one or more counts of 1 or more", param_hint="--processes")
@@ -235,15 +258,14 @@ def bench_e2e(
 
 @bench.command("web")
 @click.option("--rounds", default=200, show_default=True, help="New parents, one question each.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@JSON_OPTION
 @click.pass_context
 def bench_web(ctx: click.Context, rounds: int, as_json: bool) -> None:
     """Web chat: page weight, first answer latency against a static file, same server."""
     from sendbot.bench.web import format_table, run
 
     settings = settings_from(ctx)
-    logging.getLogger("alembic").setLevel(logging.WARNING)
-    logging.getLogger("sendbot").setLevel(logging.WARNING)
+    quiet("sendbot")
     result = run_async(run(settings, rounds))
     click.echo(json.dumps(result) if as_json else format_table(result))
 
@@ -255,7 +277,7 @@ def bench_web(ctx: click.Context, rounds: int, as_json: bool) -> None:
     "--database-url",
     help="An empty database to fill (e.g. a PostgreSQL schema); a scratch SQLite file if unset.",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@JSON_OPTION
 @click.pass_context
 def bench_console(
     ctx: click.Context, tickets: int, rounds: int, database_url: str | None, as_json: bool
@@ -264,7 +286,6 @@ def bench_console(
     from sendbot.bench.console import format_table, run
 
     settings = settings_from(ctx)
-    logging.getLogger("alembic").setLevel(logging.WARNING)
-    logging.getLogger("sendbot").setLevel(logging.WARNING)
+    quiet("sendbot")
     result = run_async(run(settings, tickets, rounds, database_url))
     click.echo(json.dumps(result) if as_json else format_table(result))

@@ -140,7 +140,7 @@ def officers_list(ctx: click.Context, show_all: bool) -> None:
 def officers_remove(ctx: click.Context, number: int) -> None:
     """Stop an officer using the bot; their open tickets go back to unclaimed."""
     from sendbot.app import build_keyring
-    from sendbot.core import audit
+    from sendbot.core.escalation.officers import remove
 
     settings = settings_from(ctx)
 
@@ -148,23 +148,7 @@ def officers_remove(ctx: click.Context, number: int) -> None:
         keyring = build_keyring(settings, allow_key_file=True)
         now = clock_from(ctx)()
         async with opened_database(ctx, keyring) as database, database.unit_of_work() as uow:
-            released = await uow.officers.remove(number)
-            if released is None:
-                return None
-            account = await uow.console.account_of(number)
-            if account is not None:  # signed out of the console at once
-                await uow.console.end_sessions(account.id, now)
-            await audit.append(
-                uow.session,
-                keyring,
-                actor=actor(),
-                action="officer.remove",
-                subject_type="officer",
-                subject_id=str(number),
-                at=now,
-                detail={"released": released},
-            )
-            return released
+            return await remove(uow, keyring, number, actor(), now)
 
     released = run_async(main())
     if released is None:

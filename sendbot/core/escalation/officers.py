@@ -36,6 +36,30 @@ async def issue_invite(
     return code, expires
 
 
+async def remove(
+    uow: UnitOfWork, keyring: Keyring, officer_id: int, actor: str, now: datetime
+) -> int | None:
+    """Remove an officer: their open tickets go back unclaimed and every console session
+    they have ends at once; audited. How many tickets were released, or None if unknown."""
+    released = await uow.officers.remove(officer_id)
+    if released is None:
+        return None
+    account = await uow.console.account_of(officer_id)
+    if account is not None:
+        await uow.console.end_sessions(account.id, now)
+    await audit.append(
+        uow.session,
+        keyring,
+        actor=actor,
+        action="officer.remove",
+        subject_type="officer",
+        subject_id=str(officer_id),
+        at=now,
+        detail={"released": released},
+    )
+    return released
+
+
 async def join(
     uow: UnitOfWork, keyring: Keyring, inbound: Inbound, code_text: str, now: datetime
 ) -> Officer | None:
