@@ -19,13 +19,19 @@ from typing import Any
 import pyotp
 import pytest
 
-from sendbot.config import Settings
 from sendbot.core.accounts.accounts import add_account
 from sendbot.core.messages import Inbound, InboundKind
 from sendbot.core.outbox import deliver_due
 from tests.test_escalation import Sender
-from tests.test_web_browser import TIMEOUT_MS, axe_violations
-from tests.webbrowser import CHROMIUM, CHROMIUM_ARGS, Servers, knowledge_copy, missing_tools
+from tests.webbrowser import (
+    Servers,
+    accessible,
+    browser_settings,
+    chromium,
+    console_page,
+    missing_tools,
+    serving,
+)
 
 REASON = missing_tools()
 pytestmark = pytest.mark.skipif(REASON is not None, reason=REASON or "")
@@ -36,48 +42,19 @@ PARENT = "801"
 
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
-    root = tmp_path_factory.mktemp("consolebrowser")
-    settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        database_url=f"sqlite+aiosqlite:///{root / 'console.db'}",
-        knowledge_dir=knowledge_copy(root / "knowledge"),
-        council="testshire",
-        secret_key="test-secret-key-not-for-production",  # type: ignore[arg-type]
-        key_file=root / "key",
-        officers_chat_id=GROUP,
-        web_cookie_secure=False,
-    )
-    running = Servers(settings)
-    running.settings = settings.model_copy(update={"console_url": running.chat_origin})
-    running.start()
-    running.ready.wait(30)
-    assert running.error is None, running.error
-    yield running
-    running.stop()
+    settings = browser_settings(tmp_path_factory.mktemp("consolebrowser"), officers_chat_id=GROUP)
+    with serving(settings, lambda running: {"console_url": running.chat_origin}) as up:
+        yield up
 
 
 @pytest.fixture(scope="module")
 def browser(servers: Servers) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
+    with chromium() as launched:
         yield launched
-        launched.close()
 
 
 def new_page(browser: Any) -> Any:
-    # bypass_csp only so that axe-core can be injected; the pages themselves run no script.
-    context = browser.new_context(viewport={"width": 1024, "height": 800}, bypass_csp=True)
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    return page
-
-
-def accessible(page: Any) -> None:
-    assert axe_violations(page) == [], page.url
+    return console_page(browser)
 
 
 def set_up_and_sign_in(servers: Servers, page: Any, email: str, role: str = "officer") -> None:

@@ -9,6 +9,7 @@ stranger gets the kind refusal. Every console page on the way is scanned by axe-
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -16,12 +17,18 @@ from typing import Any
 import pyotp
 import pytest
 
-from sendbot.config import Settings
 from sendbot.core.accounts.accounts import add_account
 from sendbot.core.accounts.directory import CALLBACK_PATH
 from tests.oidcprovider import USERS, local_provider, missing_provider
-from tests.test_web_browser import TIMEOUT_MS, axe_violations
-from tests.webbrowser import CHROMIUM, CHROMIUM_ARGS, Servers, knowledge_copy, missing_tools
+from tests.webbrowser import (
+    Servers,
+    accessible,
+    browser_settings,
+    chromium,
+    console_page,
+    missing_tools,
+    serving,
+)
 
 REASON = missing_tools() or missing_provider()
 pytestmark = pytest.mark.skipif(REASON is not None, reason=REASON or "")
@@ -32,49 +39,25 @@ BUTTON = "Sign in with Testshire account"
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
     root = tmp_path_factory.mktemp("oidcbrowser")
-    settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        database_url=f"sqlite+aiosqlite:///{root / 'console.db'}",
-        knowledge_dir=knowledge_copy(root / "knowledge"),
-        council="testshire",
-        secret_key="test-secret-key-not-for-production",  # type: ignore[arg-type]
-        key_file=root / "key",
-        web_cookie_secure=False,
-    )
-    running = Servers(settings)
-    with local_provider(root, running.chat_origin + CALLBACK_PATH) as provider:
-        running.settings = settings.model_copy(
-            update={"console_url": running.chat_origin, **provider.settings()}
-        )
-        running.start()
-        running.ready.wait(30)
-        assert running.error is None, running.error
-        yield running
-        running.stop()
+    with contextlib.ExitStack() as stack:
+
+        def origins(running: Servers) -> dict[str, Any]:
+            callback = running.chat_origin + CALLBACK_PATH
+            provider = stack.enter_context(local_provider(root, callback))
+            return {"console_url": running.chat_origin, **provider.settings()}
+
+        with serving(browser_settings(root), origins) as up:
+            yield up
 
 
 @pytest.fixture(scope="module")
 def browser(servers: Servers) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
+    with chromium() as launched:
         yield launched
-        launched.close()
 
 
 def new_page(browser: Any) -> Any:
-    # bypass_csp only so that axe-core can be injected; the pages themselves run no script.
-    context = browser.new_context(viewport={"width": 1024, "height": 800}, bypass_csp=True)
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    return page
-
-
-def accessible(page: Any) -> None:
-    assert axe_violations(page) == [], page.url
+    return console_page(browser)
 
 
 def account(servers: Servers, email: str) -> str:

@@ -13,52 +13,37 @@ from typing import Any
 
 import pytest
 
-from sendbot.config import Settings
 from sendbot.core.escalation.officers import issue_invite
 from sendbot.core.messages import Inbound, InboundKind
 from tests.casefiles import code_for, seed
-from tests.webbrowser import AXE, CHROMIUM, CHROMIUM_ARGS, Servers, knowledge_copy, missing_tools
+from tests.webbrowser import (
+    TIMEOUT_MS,
+    Servers,
+    axe_violations,
+    browser_settings,
+    chromium,
+    missing_tools,
+    serving,
+)
 
 REASON = missing_tools()
 pytestmark = pytest.mark.skipif(REASON is not None, reason=REASON or "")
 GROUP = -1001234
 CASE = {"case_ref": "WB0001", "child_first_name": "Maisie", "child_dob": "2015-05-03",
         "request_date": "2026-06-01", "stage": "assessing"}  # fmt: skip
-TIMEOUT_MS = 10_000
 
 
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
-    root = tmp_path_factory.mktemp("webbrowser")
-    settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        database_url=f"sqlite+aiosqlite:///{root / 'chat.db'}",
-        knowledge_dir=knowledge_copy(root / "knowledge"),
-        council="testshire",
-        secret_key="test-secret-key-not-for-production",  # type: ignore[arg-type]
-        key_file=root / "key",
-        officers_chat_id=GROUP,
-        web_cookie_secure=False,
-    )
-    running = Servers(settings)
-    running.settings = settings.model_copy(update={"web_allowed_origins": running.page_origin})
-    running.start()
-    running.ready.wait(30)
-    assert running.error is None, running.error
-    yield running
-    running.stop()
+    settings = browser_settings(tmp_path_factory.mktemp("webbrowser"), officers_chat_id=GROUP)
+    with serving(settings, lambda running: {"web_allowed_origins": running.page_origin}) as up:
+        yield up
 
 
 @pytest.fixture(scope="module")
 def browser(servers: Servers) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
+    with chromium() as launched:
         yield launched
-        launched.close()
 
 
 @pytest.fixture
@@ -84,17 +69,6 @@ def bot_messages(page: Any) -> list[str]:
 
 def wait_for_text(page: Any, text: str) -> None:
     page.locator("#log .msg-bot", has_text=text).last.wait_for()
-
-
-def axe_violations(page: Any) -> list[dict[str, Any]]:
-    """Serious and critical violations axe-core finds (the page's context bypasses CSP)."""
-    page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
-    results = page.evaluate("async () => await axe.run(document)")
-    return [
-        {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:3]}
-        for v in results["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
 
 
 def test_welcome_then_a_question_is_answered(page: Any) -> None:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import shutil
 import socket
 import threading
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine, Iterator
 from concurrent.futures import Future
 from pathlib import Path
 from typing import Any, TypeVar
@@ -21,6 +22,8 @@ CHROMIUM = Path("/usr/bin/chromium")
 AXE = Path(__file__).resolve().parent / "web" / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-dev-shm-usage", "--no-first-run"]  # fmt: skip
+TIMEOUT_MS = 10_000
+SECRET_KEY = "test-secret-key-not-for-production"
 T = TypeVar("T")
 
 
@@ -124,3 +127,73 @@ def knowledge_copy(target: Path) -> Path:
     shutil.copytree(here / "data" / "kb", target)
     shutil.copy(bundled_knowledge_dir() / "messages.yaml", target / "messages.yaml")
     return target
+
+
+def browser_settings(root: Path, **extra: Any) -> Settings:
+    """Settings for a browser test's server: a scratch SQLite file and knowledge copy."""
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        database_url=f"sqlite+aiosqlite:///{root / 'sendbot.db'}",
+        knowledge_dir=knowledge_copy(root / "knowledge"),
+        council="testshire",
+        secret_key=SECRET_KEY,  # type: ignore[arg-type]
+        key_file=root / "key",
+        web_cookie_secure=False,
+        **extra,
+    )
+
+
+@contextlib.contextmanager
+def serving(settings: Settings, origins: Callable[[Servers], dict[str, Any]]) -> Iterator[Servers]:
+    """`sendbot web` and a council page on free ports, with settings that name their origins."""
+    running = Servers(settings)
+    running.settings = settings.model_copy(update=origins(running))
+    running.start()
+    running.ready.wait(30)
+    assert running.error is None, running.error
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+@contextlib.contextmanager
+def chromium() -> Iterator[Any]:
+    """The system's Chromium, headless, driven by Playwright."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+def console_page(browser: Any) -> Any:
+    """A new page for the console at a desk's size.
+
+    bypass_csp only so that axe-core can be injected; the pages themselves run no script.
+    """
+    context = browser.new_context(viewport={"width": 1024, "height": 800}, bypass_csp=True)
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    return page
+
+
+def axe_violations(page: Any) -> list[dict[str, Any]]:
+    """Serious and critical violations axe-core finds (the page's context bypasses CSP)."""
+    page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
+    results = page.evaluate("async () => await axe.run(document)")
+    return [
+        {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:3]}
+        for v in results["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+def accessible(page: Any) -> None:
+    """No serious or critical accessibility violation on the page."""
+    assert axe_violations(page) == [], page.url
