@@ -196,9 +196,7 @@ def fit(data: TrainingSet, settings: ClassifierSettings) -> IntentModel:
     if held and len(classes) > 1:
         keep = np.setdiff1d(np.arange(len(y)), held)
         weights, bias = _train(x[keep], y[keep], len(classes), settings, kind)
-        product = x[held] @ weights
-        scores = (product.toarray() if sparse.issparse(product) else product) + bias
-        temperature = _temperature(scores, y[held])
+        temperature = _temperature(x[held], y[held], weights, bias)
     weights, bias = _train(x, y, len(classes), settings, kind)
     return IntentModel(
         kind=kind,
@@ -274,14 +272,29 @@ def _centroids(
     return sparse.csr_matrix(centroids.T.astype(np.float32)), np.zeros(n_classes)
 
 
-def _temperature(scores: np.ndarray, truth: np.ndarray) -> float:
-    """The temperature that gives held-out texts' true classes the most likelihood."""
-    best, best_loss = 1.0, math.inf
-    for temperature in np.geomspace(0.01, 20.0, 80):
-        scaled = scores / temperature
-        scaled -= scaled.max(axis=1, keepdims=True)
-        log_norm = np.log(np.exp(scaled).sum(axis=1))
-        loss = float(np.mean(log_norm - scaled[np.arange(len(truth)), truth]))
-        if loss < best_loss:
-            best, best_loss = float(temperature), loss
-    return best
+TEMPERATURES = np.geomspace(0.01, 20.0, 80)
+
+
+def _temperature(
+    x: sparse.csr_matrix,
+    truth: np.ndarray,
+    weights: np.ndarray | sparse.csr_matrix,
+    bias: np.ndarray,
+    chunk: int = 256,
+) -> float:
+    """The temperature that gives held-out texts' true classes the most likelihood.
+
+    Scored a few hundred texts at a time, so that thousands of classes never need a
+    texts-by-classes matrix in memory at once.
+    """
+    loss = np.zeros(len(TEMPERATURES))
+    for start in range(0, x.shape[0], chunk):
+        product = x[start : start + chunk] @ weights
+        scores = (product.toarray() if sparse.issparse(product) else product) + bias
+        true = truth[start : start + chunk]
+        for k, temperature in enumerate(TEMPERATURES):
+            scaled = scores / temperature
+            scaled -= scaled.max(axis=1, keepdims=True)
+            log_norm = np.log(np.exp(scaled).sum(axis=1))
+            loss[k] += float(np.sum(log_norm - scaled[np.arange(len(true)), true]))
+    return float(TEMPERATURES[int(np.argmin(loss))])
