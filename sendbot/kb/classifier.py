@@ -27,7 +27,7 @@ import hashlib
 import json
 import math
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Literal
 
 import numpy as np
@@ -52,6 +52,9 @@ class ClassifierSettings:
     char_max_n: int = 5
     max_iter: int = 1000
     tol: float = 1e-1
+    # The first fit only places the temperature: a looser tolerance gives the bundled
+    # knowledge the same temperature in less time.
+    temperature_tol: float = 0.5
     max_softmax_classes: int = 400
     off_topic_class: bool = True
 
@@ -195,7 +198,8 @@ def fit(data: TrainingSet, settings: ClassifierSettings) -> IntentModel:
     temperature = 1.0
     if held and len(classes) > 1:
         keep = np.setdiff1d(np.arange(len(y)), held)
-        weights, bias = _train(x[keep], y[keep], len(classes), settings, kind)
+        first = replace(settings, tol=settings.temperature_tol)
+        weights, bias = _train(x[keep], y[keep], len(classes), first, kind)
         temperature = _temperature(x[held], y[held], weights, bias)
     weights, bias = _train(x, y, len(classes), settings, kind)
     return IntentModel(
