@@ -1,4 +1,4 @@
-"""Question answering over the knowledge base: ranking and the three outcomes.
+"""Question answering over the knowledge base: ranking the entries for a question.
 
 How a question is matched:
 
@@ -22,79 +22,39 @@ How a question is matched:
 3. The confidence of an entry is a weighted sum of the four, mixed with the fuzzy
    (rapidfuzz) similarity of the question to its best phrasing for the leading
    entries. A question with nothing but numbers and question words gets no candidate.
-4. The outcome comes from two calibrated thresholds and a margin: answer when the top
-   entry is clearly good and clearly ahead; "did you mean" when it is plausible; fall
-   back (say so plainly and offer a person) otherwise. Whether it is plausible also
-   weighs a second signal the ranking never sees: a question whose SEND terms (words
-   the entries' phrasings use that everyday English rarely does: "ehcp", "senco",
-   "tribunal") outnumber its everyday words no entry uses ("tax", "passport"; not
-   words as common as "meant" or "seem") needs less score to be offered as "did you
-   mean". So "sencoo wont reply" is clarified, while "tribunal for a parking ticket"
-   and "council tax" still fall back.
-5. Subjects the bot does not answer (knowledge/off-topic.yaml: council tax, housing,
+4. Subjects the bot does not answer (knowledge/off-topic.yaml: council tax, housing,
    school admissions, passports) are indexed and scored like entries but never
-   returned: when one explains a question at least as well as the best entry, the
-   question falls back. The clarify threshold is calibrated without them, so that it
-   still turns away questions about subjects the list does not name.
-6. With voters (the intent classifier, built by `kb/engine.py`), a question this engine
-   does not send to the fallback is answered or clarified by `decision.combine`, which
-   weighs this engine's own decision with theirs.
+   returned as candidates (`_off_topic` gives the best one's score).
+5. Whether a question is about SEND at all (`in_domain`) is a second signal the
+   ranking never sees: its SEND terms (words the entries' phrasings use that everyday
+   English rarely does: "ehcp", "senco", "tribunal") against its everyday words no
+   entry uses ("tax", "passport"; not words as common as "meant" or "seem").
 
-`Tuning` holds every number; `sendbot eval` measures them on tests/data/eval.jsonl.
+Answer, "did you mean" or fall back is chosen from this by `outcomes.Deciding`, the
+other half of `Retriever`. `Tuning` holds every number of both halves; `sendbot eval`
+measures them on tests/data/eval.jsonl.
 """
 
 from __future__ import annotations
 
-import copy
-import math
-from collections import Counter
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from itertools import pairwise
 from pathlib import Path
-from typing import Literal
 
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from sendbot.kb.decision import DecisionTuning, Vote, Voter, combine
+from sendbot.kb.bm25 import Field
+from sendbot.kb.decision import DecisionTuning, Voter
 from sendbot.kb.english import zipf
 from sendbot.kb.loader import Entry, KnowledgeBase
 from sendbot.kb.normalise import normalise
 from sendbot.kb.off_topic import OffTopics
+from sendbot.kb.outcomes import AnswerResult, Candidate, Deciding, Outcome
 from sendbot.kb.synonyms import Analyser, SynonymTable
 
-Outcome = Literal["answer", "clarify", "fallback"]
-
-
-@dataclass(frozen=True, slots=True)
-class Candidate:
-    """An entry and how well it matches."""
-
-    entry: str
-    score: float
-
-
-@dataclass(frozen=True, slots=True)
-class AnswerResult:
-    """What the engine decided for one question."""
-
-    outcome: Outcome
-    entry: str | None
-    score: float
-    candidates: list[Candidate] = field(default_factory=list)
-    # An answer every signal was sure of; one given with less goes with its alternatives.
-    sure: bool = True
-
-    def as_json(self) -> dict[str, object]:
-        """The shape `sendbot ask --json` prints."""
-        return {
-            "outcome": self.outcome,
-            "entry": self.entry,
-            "sure": self.sure,
-            "score": round(self.score, 4),
-            "candidates": [{"entry": c.entry, "score": round(c.score, 4)} for c in self.candidates],
-        }
+__all__ = ["AnswerResult", "Candidate", "Outcome", "Query", "Retriever", "Tuning"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,72 +120,10 @@ class Tuning:
     off_topic_zipf_max: float = 5.0
 
 
-@dataclass
-class _Field:
-    """An inverted index over one kind of document, with precomputed BM25 weights."""
+class Retriever(Deciding["Query"]):
+    """Ranks entries for a question; `Deciding` chooses answer, clarify or fallback."""
 
-    postings: dict[str, tuple[np.ndarray, np.ndarray]]
-    idf: dict[str, float]
-    size: int
-    max_idf: float
-
-    @classmethod
-    def build(cls, docs: Sequence[Sequence[str]], k1: float, b: float) -> _Field:
-        n = len(docs)
-        lengths = np.array([len(d) for d in docs], dtype=np.float64)
-        average = float(lengths.mean()) if n and lengths.sum() else 1.0
-        frequency: Counter[str] = Counter()
-        counts = [Counter(d) for d in docs]
-        for c in counts:
-            frequency.update(c.keys())
-        idf = {t: math.log(1.0 + (n - df + 0.5) / (df + 0.5)) for t, df in frequency.items()}
-        rows: dict[str, list[int]] = {}
-        values: dict[str, list[float]] = {}
-        for index, c in enumerate(counts):
-            norm = k1 * (1.0 - b + b * lengths[index] / average)
-            for term, tf in c.items():
-                weight = idf[term] * tf * (k1 + 1.0) / (tf + norm)
-                rows.setdefault(term, []).append(index)
-                values.setdefault(term, []).append(weight)
-        postings = {
-            t: (np.array(rows[t], dtype=np.int64), np.array(values[t], dtype=np.float64))
-            for t in rows
-        }
-        max_idf = math.log(1.0 + (n - 1 + 0.5) / 1.5) if n else 1.0
-        return cls(postings=postings, idf=idf, size=n, max_idf=max_idf)
-
-    def scores(self, terms: Sequence[str], weights: Mapping[str, float]) -> np.ndarray:
-        """BM25 of every document for a set of distinct terms, each term weighted."""
-        total = np.zeros(self.size, dtype=np.float64)
-        for term in terms:
-            posting = self.postings.get(term)
-            if posting is not None:
-                total[posting[0]] += weights.get(term, 1.0) * posting[1]
-        return total
-
-    def ceiling(
-        self,
-        terms: Sequence[str],
-        weights: Mapping[str, float],
-        unknown: Mapping[str, float],
-        cap: float,
-    ) -> float:
-        """The most a question could score: the sum of its terms' weights, capped.
-
-        `unknown` gives, for a term this field never uses, its weight as a share of the
-        rarest term's weight; `cap` is the most the sum may be, in the same units.
-        """
-        total = sum(
-            weights.get(t, 1.0) * self.idf[t]
-            if t in self.idf
-            else self.max_idf * unknown.get(t, 1.0)
-            for t in terms
-        )
-        return min(total, cap * self.max_idf)
-
-
-class Retriever:
-    """Ranks entries for a question and decides whether to answer, clarify or fall back."""
+    tuning: Tuning
 
     def __init__(
         self,
@@ -296,10 +194,10 @@ class Retriever:
             body_docs.append([term for part in sentences(body) for term in part])
         self._starts = np.array(starts, dtype=np.int64)
         self._ends = np.append(self._starts[1:], len(phrasings))
-        self._phrasings = _Field.build(phrasings, t.k1, t.b)
-        self._entries = _Field.build(entry_docs, t.k1, t.b)
-        self._pairs = _Field.build(pair_docs, t.k1, t.b)
-        self._bodies = _Field.build(body_docs, t.k1, t.b)
+        self._phrasings = Field.build(phrasings, t.k1, t.b)
+        self._entries = Field.build(entry_docs, t.k1, t.b)
+        self._pairs = Field.build(pair_docs, t.k1, t.b)
+        self._bodies = Field.build(body_docs, t.k1, t.b)
         # What the answerable entries say: the off-topic subjects' words are not SEND words.
         self._entry_terms = frozenset(t for doc in entry_docs[: len(entries)] for t in doc)
         self._body_terms = frozenset(t for doc in body_docs[: len(entries)] for t in doc)
@@ -498,84 +396,6 @@ class Retriever:
             offset += end - start
         return boosted
 
-    def decide(
-        self,
-        candidates: list[Candidate],
-        limit: int = 3,
-        *,
-        domain: bool = False,
-        off_topic: float = 0.0,
-    ) -> AnswerResult:
-        """Choose answer, clarify or fallback from ranked candidates.
-
-        `domain` says the question is about SEND (`in_domain`): its top entry then needs
-        `domain_bonus` less score to be offered as "did you mean", never to be given as
-        a direct answer. `off_topic` is the best off-topic subject's score: when it is at
-        least the top entry's, the question is about something else and falls back.
-        """
-        t = self.tuning
-        shown = candidates[:limit]
-        if not candidates:
-            return AnswerResult("fallback", None, 0.0, [])
-        top = candidates[0].score
-        if off_topic >= top:
-            return AnswerResult("fallback", None, top, shown)
-        second = candidates[1].score if len(candidates) > 1 else 0.0
-        if top >= t.answer_threshold and top - second >= t.answer_margin:
-            return AnswerResult("answer", candidates[0].entry, top, shown)
-        if self._in_scope_evidence(top, domain) >= t.clarify_threshold:
-            return AnswerResult("clarify", None, top, shown)
-        return AnswerResult("fallback", None, top, shown)
-
-    def _in_scope_evidence(self, top: float, domain: bool) -> float:
-        """What the clarify threshold is compared with: the top score, more for SEND terms."""
-        return top + (self.tuning.domain_bonus if domain else 0.0)
-
-    def evidence(self, question: str) -> float:
-        """How much a question looks in scope, as `decide` weighs it against falling back.
-
-        The off-topic subjects are left out on purpose: the clarify threshold calibrated on
-        this must also turn away questions about subjects that list does not name.
-        """
-        query = self.analyse(question)
-        ranked = self._rank(query, 1)
-        if not ranked:
-            return 0.0
-        return self._in_scope_evidence(ranked[0].score, self.in_domain(query))
-
-    def lexical(self, question: str, limit: int = 3) -> AnswerResult:
-        """The lexical engine's decision alone: rank, then answer, clarify or fall back."""
-        query = self.analyse(question)
-        scores, closeness = self._scored(query)
-        ranked = self._best(scores, closeness, max(limit, 2))
-        return self.decide(
-            ranked,
-            limit,
-            domain=bool(ranked) and self.in_domain(query),
-            off_topic=self._off_topic(scores),
-        )
-
-    def votes(self, question: str) -> tuple[tuple[str, Vote], ...]:
-        """Every voter's choice for a question, by voter name."""
-        return tuple((voter.name, voter.vote(question)) for voter in self.voters)
-
-    def ask(self, question: str, limit: int = 3) -> AnswerResult:
-        """Rank entries for a question and choose answer, clarify or fallback.
-
-        With voters, a question the lexical engine does not refuse is answered or
-        clarified by `decision.combine`.
-        """
-        result = self.lexical(question, limit)
-        if not self.voters or result.outcome == "fallback" or not result.candidates:
-            return result
-        top = result.candidates[0]
-        verdict = combine(
-            top.entry, top.score, result.outcome == "answer", self.votes(question), self.decision
-        )
-        if verdict.answer:
-            return replace(result, outcome="answer", entry=top.entry, sure=verdict.sure)
-        return replace(result, outcome="clarify", entry=None)
-
     def known_words(self) -> frozenset[str]:
         """Every normalised word the knowledge base uses (never a name, for redaction)."""
         return self._vocabulary
@@ -586,15 +406,6 @@ class Retriever:
         return Retriever(
             self.kb, tuning, self.synonyms, self.off_topics, self.voters, self.decision
         )
-
-    def with_voters(
-        self, voters: Sequence[Voter], decision: DecisionTuning | None = None
-    ) -> Retriever:
-        """The same engine deciding with other voters (none: the lexical engine alone)."""
-        found = copy.copy(self)  # the indexes are shared, never changed after building
-        found.voters = tuple(voters)
-        found.decision = decision or self.decision
-        return found
 
 
 _QUESTION_WORDS = frozenset({"what", "how", "when", "why", "who", "which", "wher", "whose"})

@@ -1,0 +1,210 @@
+"""Answer, "did you mean" or fall back: the outcome of a ranked question.
+
+The ranking (`retrieval.Retriever`) says how well each entry explains a question; this
+module turns that into what the parent gets:
+
+- Two calibrated thresholds and a margin (`retrieval.Tuning`): answer when the top entry
+  is clearly good and clearly ahead; "did you mean" when it is plausible; fall back (say
+  so plainly and offer a person) otherwise.
+- Whether it is plausible also weighs a second signal the ranking never sees: a
+  question whose SEND terms outnumber its everyday words no entry uses
+  (`Retriever.in_domain`) needs `domain_bonus` less score to be offered as "did you
+  mean". So "sencoo wont reply" is clarified, while "tribunal for a parking ticket" and
+  "council tax" still fall back.
+- A question an off-topic subject (knowledge/off-topic.yaml) explains at least as well
+  as the best entry falls back. The clarify threshold is calibrated without them
+  (`evidence`), so that it still turns away questions about subjects the list does not
+  name.
+- With voters (the intent classifier, built by `kb/engine.py`), a question the lexical
+  decision does not send to the fallback is answered or clarified by
+  `decision.combine`, which weighs the lexical decision with theirs.
+
+`Deciding` is the half of `Retriever` that does this; it needs only the ranking's
+methods it names.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from typing import Generic, Literal, Protocol, Self, TypeVar
+
+import numpy as np
+
+from sendbot.kb.decision import DecisionTuning, Vote, Voter, combine
+
+Outcome = Literal["answer", "clarify", "fallback"]
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """An entry and how well it matches."""
+
+    entry: str
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerResult:
+    """What the engine decided for one question."""
+
+    outcome: Outcome
+    entry: str | None
+    score: float
+    candidates: list[Candidate] = field(default_factory=list)
+    # An answer every signal was sure of; one given with less goes with its alternatives.
+    sure: bool = True
+
+    def as_json(self) -> dict[str, object]:
+        """The shape `sendbot ask --json` prints."""
+        return {
+            "outcome": self.outcome,
+            "entry": self.entry,
+            "sure": self.sure,
+            "score": round(self.score, 4),
+            "candidates": [{"entry": c.entry, "score": round(c.score, 4)} for c in self.candidates],
+        }
+
+
+def tied(candidates: Sequence[Candidate]) -> bool:
+    """Whether the first two candidates score the same (the ranking cannot choose)."""
+    return len(candidates) > 1 and candidates[1].score >= candidates[0].score
+
+
+class Thresholds(Protocol):
+    """The numbers of the lexical decision (kept in `retrieval.Tuning`)."""
+
+    @property
+    def answer_threshold(self) -> float: ...
+    @property
+    def clarify_threshold(self) -> float: ...
+    @property
+    def answer_margin(self) -> float: ...
+    @property
+    def domain_bonus(self) -> float: ...
+
+
+Query = TypeVar("Query")  # an analysed question (`retrieval.Query`)
+
+
+class Deciding(Generic[Query]):
+    """Answer, clarify or fall back, from the ranking's methods and the voters' choices."""
+
+    tuning: Thresholds
+    voters: tuple[Voter, ...]
+    decision: DecisionTuning
+
+    # -- what the ranking provides (`retrieval.Retriever`) ---------------------------
+
+    def analyse(self, question: str) -> Query:
+        """A question's terms, sentence by sentence."""
+        raise NotImplementedError
+
+    def in_domain(self, question: Query) -> bool:
+        """Whether a question is about SEND."""
+        raise NotImplementedError
+
+    def _rank(self, question: Query, limit: int) -> list[Candidate]:
+        raise NotImplementedError
+
+    def _scored(self, question: Query) -> tuple[np.ndarray, np.ndarray]:
+        raise NotImplementedError
+
+    def _best(self, scores: np.ndarray, closeness: np.ndarray, limit: int) -> list[Candidate]:
+        raise NotImplementedError
+
+    def _off_topic(self, scores: np.ndarray) -> float:
+        raise NotImplementedError
+
+    # -- deciding ----------------------------------------------------------------------
+
+    def decide(
+        self,
+        candidates: list[Candidate],
+        limit: int = 3,
+        *,
+        domain: bool = False,
+        off_topic: float = 0.0,
+    ) -> AnswerResult:
+        """Choose answer, clarify or fallback from ranked candidates.
+
+        `domain` says the question is about SEND (`in_domain`): its top entry then needs
+        `domain_bonus` less score to be offered as "did you mean", never to be given as
+        a direct answer. `off_topic` is the best off-topic subject's score: when it is at
+        least the top entry's, the question is about something else and falls back.
+        """
+        t = self.tuning
+        shown = candidates[:limit]
+        if not candidates:
+            return AnswerResult("fallback", None, 0.0, [])
+        top = candidates[0].score
+        if off_topic >= top:
+            return AnswerResult("fallback", None, top, shown)
+        second = candidates[1].score if len(candidates) > 1 else 0.0
+        if top >= t.answer_threshold and top - second >= t.answer_margin:
+            return AnswerResult("answer", candidates[0].entry, top, shown)
+        if self._in_scope_evidence(top, domain) >= t.clarify_threshold:
+            return AnswerResult("clarify", None, top, shown)
+        return AnswerResult("fallback", None, top, shown)
+
+    def _in_scope_evidence(self, top: float, domain: bool) -> float:
+        """What the clarify threshold is compared with: the top score, more for SEND terms."""
+        return top + (self.tuning.domain_bonus if domain else 0.0)
+
+    def evidence(self, question: str) -> float:
+        """How much a question looks in scope, as `decide` weighs it against falling back.
+
+        The off-topic subjects are left out on purpose: the clarify threshold calibrated on
+        this must also turn away questions about subjects that list does not name.
+        """
+        query = self.analyse(question)
+        ranked = self._rank(query, 1)
+        if not ranked:
+            return 0.0
+        return self._in_scope_evidence(ranked[0].score, self.in_domain(query))
+
+    def lexical(self, question: str, limit: int = 3) -> AnswerResult:
+        """The lexical engine's decision alone: rank, then answer, clarify or fall back."""
+        query = self.analyse(question)
+        scores, closeness = self._scored(query)
+        ranked = self._best(scores, closeness, max(limit, 2))
+        return self.decide(
+            ranked,
+            limit,
+            domain=bool(ranked) and self.in_domain(query),
+            off_topic=self._off_topic(scores),
+        )
+
+    def votes(self, question: str) -> tuple[tuple[str, Vote], ...]:
+        """Every voter's choice for a question, by voter name."""
+        return tuple((voter.name, voter.vote(question)) for voter in self.voters)
+
+    def ask(self, question: str, limit: int = 3) -> AnswerResult:
+        """Rank entries for a question and choose answer, clarify or fallback.
+
+        With voters, a question the lexical engine does not refuse is answered or
+        clarified by `decision.combine`.
+        """
+        result = self.lexical(question, limit)
+        if not self.voters or result.outcome == "fallback" or not result.candidates:
+            return result
+        top = result.candidates[0]
+        verdict = combine(
+            top.entry,
+            top.score,
+            result.outcome == "answer",
+            self.votes(question),
+            self.decision,
+            tied=tied(result.candidates),
+        )
+        if verdict.answer:
+            return replace(result, outcome="answer", entry=top.entry, sure=verdict.sure)
+        return replace(result, outcome="clarify", entry=None)
+
+    def with_voters(self, voters: Sequence[Voter], decision: DecisionTuning | None = None) -> Self:
+        """The same engine deciding with other voters (none: the lexical engine alone)."""
+        found = copy.copy(self)  # the indexes are shared, never changed after building
+        found.voters = tuple(voters)
+        found.decision = decision or self.decision
+        return found
