@@ -50,12 +50,6 @@ def test_unsure_signals_and_low_scores_ask() -> None:
     assert not combine("a", 0.5, False, votes(("other", "a", 1.0)), TUNING).answer
 
 
-def test_a_lexical_tie_is_asked_whatever_the_voters_say() -> None:
-    sure = votes(("classifier", "a", 0.99))
-    assert combine("a", 0.9, True, sure, TUNING).answer
-    assert not combine("a", 0.9, True, sure, TUNING, tied=True).answer
-
-
 def case(expect: str | None, top: str, score: float, confidence: float) -> Case:
     return Case(
         expect=(expect,) if expect else (),

@@ -152,7 +152,7 @@ def test_bench_retrieval_json(env_for_cli: dict[str, str]) -> None:
         assert set(row["rapidfuzz"]) == timings
         assert row["engine"]["p50_ms"] <= row["engine"]["p99_ms"]
         classifier = row["classifier"]
-        assert classifier["cache_hit"] is True and classifier["kind"] == "linear"
+        assert classifier["cache_hit"] is True and classifier["kind"] == "logistic"
         assert classifier["fit_s"] > 0 and classifier["cache_hit_s"] > 0
         assert row["speedup_vs_rapidfuzz"] > 0
         assert row["index_mb"] >= 0

@@ -13,8 +13,7 @@ first candidate when it would answer alone.
   outnumber the sure votes for anything else (another entry, or out of scope). So two
   signals that agree answer a question the lexical engine alone would only clarify;
   a sure learned voter that disagrees turns the lexical engine's answer into "did you
-  mean"; and when no signal is sure the parent is asked. So is a parent whose question
-  the first two lexical candidates explain equally well (a tie).
+  mean"; and when no signal is sure the parent is asked.
 - An answer is given with full confidence when every signal is sure of it; otherwise the
   next candidates go with it as "Not what you asked?" buttons.
 
@@ -55,7 +54,7 @@ class DecisionTuning:
     # The lowest lexical score at which an answer the learned voters back is given.
     agree_floor: float = 0.48
     # A voter is sure from this confidence up (by voter name; unnamed: never sure).
-    sure: tuple[tuple[str, float], ...] = (("classifier", 0.5), ("minilm", 0.6))
+    sure: tuple[tuple[str, float], ...] = (("classifier", 0.85), ("minilm", 0.6))
 
     def threshold(self, voter: str) -> float:
         """From which confidence a voter is sure."""
@@ -82,14 +81,8 @@ def combine(
     lexical_sure: bool,
     votes: Sequence[tuple[str, Vote]],
     tuning: DecisionTuning,
-    *,
-    tied: bool = False,
 ) -> Verdict:
-    """Answer the first lexical candidate or not, and whether with full confidence.
-
-    `tied` says the first two lexical candidates score the same: the ranking cannot
-    tell them apart, so the parent is asked whatever the voters say.
-    """
+    """Answer the first lexical candidate or not, and whether with full confidence."""
     backing = int(lexical_sure)
     against = 0
     for name, vote in votes:
@@ -99,7 +92,7 @@ def combine(
             backing += 1
         else:
             against += 1
-    answer = not tied and top_score >= tuning.agree_floor and backing >= 1 and backing > against
+    answer = top_score >= tuning.agree_floor and backing >= 1 and backing > against
     return Verdict(answer=answer, sure=answer and backing == len(votes) + 1)
 
 
@@ -132,7 +125,6 @@ class Case:
     top_score: float
     lexical_sure: bool
     votes: tuple[tuple[str, Vote], ...]
-    tied: bool = False
 
 
 def outcome_counts(cases: Iterable[Case], tuning: DecisionTuning) -> tuple[int, int, int]:
@@ -142,9 +134,7 @@ def outcome_counts(cases: Iterable[Case], tuning: DecisionTuning) -> tuple[int, 
         total += 1
         if case.refused or case.top is None:
             continue
-        verdict = combine(
-            case.top, case.top_score, case.lexical_sure, case.votes, tuning, tied=case.tied
-        )
+        verdict = combine(case.top, case.top_score, case.lexical_sure, case.votes, tuning)
         if not verdict.answer:
             continue
         if case.top in case.expect:

@@ -22,7 +22,6 @@ from sendbot.kb.engine import build_engine
 from sendbot.kb.evaluate import EvalItem, Method, evaluate
 from sendbot.kb.evaluate import calibrate as calibrate_lexical
 from sendbot.kb.loader import KnowledgeBase
-from sendbot.kb.outcomes import tied
 from sendbot.kb.retrieval import Retriever
 
 COLUMNS = (
@@ -54,7 +53,6 @@ def decision_cases(engine: Retriever, items: Sequence[EvalItem]) -> list[Case]:
                 top_score=top.score if top else 0.0,
                 lexical_sure=lexical.outcome == "answer",
                 votes=engine.votes(item.q),
-                tied=tied(lexical.candidates),
             )
         )
     return found

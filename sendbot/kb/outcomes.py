@@ -67,11 +67,6 @@ class AnswerResult:
         }
 
 
-def tied(candidates: Sequence[Candidate]) -> bool:
-    """Whether the first two candidates score the same (the ranking cannot choose)."""
-    return len(candidates) > 1 and candidates[1].score >= candidates[0].score
-
-
 class Thresholds(Protocol):
     """The numbers of the lexical decision (kept in `retrieval.Tuning`)."""
 
@@ -191,12 +186,7 @@ class Deciding(Generic[Query]):
             return result
         top = result.candidates[0]
         verdict = combine(
-            top.entry,
-            top.score,
-            result.outcome == "answer",
-            self.votes(question),
-            self.decision,
-            tied=tied(result.candidates),
+            top.entry, top.score, result.outcome == "answer", self.votes(question), self.decision
         )
         if verdict.answer:
             return replace(result, outcome="answer", entry=top.entry, sure=verdict.sure)
