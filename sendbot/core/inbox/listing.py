@@ -70,21 +70,20 @@ def _reference(typed: str) -> ColumnElement[bool]:
     return Ticket.reference == (read_reference(typed) or typed.strip().upper()[:16])
 
 
-def _search(officer: Officer, keyring: Keyring, typed: str) -> list[ColumnElement[bool]]:
+def _search(keyring: Keyring, typed: str) -> tuple[list[ColumnElement[bool]], bool]:
     """A reference typed on its own finds that ticket; words find tickets holding them all.
 
-    Words search what the asker may read in full: a lead every ticket, an officer only the
-    tickets they hold. An unclaimed ticket shows an officer only its redacted summary, so
-    searching its words (a child's name, say) would tell them what the summary hides.
+    Also whether it searches words: words search only what the asker may read in full (a
+    lead every ticket, an officer the tickets they hold), because an unclaimed ticket
+    shows an officer only its redacted summary, and searching its words (a child's name,
+    say) would tell them what the summary hides.
     """
     if read_reference(typed) is not None:
-        return [_reference(typed)]
+        return [_reference(typed)], False
     hashes = query_hashes(keyring, typed)
     if not hashes:
-        return [_reference(typed)]
-    if officer.role == "lead":
-        return [has_all(hashes)]
-    return [has_all(hashes), Ticket.officer_id == officer.id]
+        return [_reference(typed)], False
+    return [has_all(hashes)], True
 
 
 def _conditions(
@@ -97,18 +96,21 @@ def _conditions(
     due-date index's order, stopping after one page.
     """
     where: list[ColumnElement[bool]] = []
-    if officer.role != "lead":
+    searched, by_words = _search(keyring, filters.search) if filters.search else ([], False)
+    # One condition for whose tickets, never two that overlap: PostgreSQL multiplies
+    # overlapping selectivities and, expecting one row, loops over a word search's matches
+    # for every held ticket (0.8 s a page at 10,000 tickets).
+    if filters.mine or (by_words and officer.role != "lead"):
+        where.append(Ticket.officer_id == officer.id)
+    elif officer.role != "lead":
         where.append(or_(Ticket.officer_id.is_(None), Ticket.officer_id == officer.id))
     if filters.kind in KINDS:
         where.append(Ticket.kind == filters.kind)
-    if filters.mine:
-        where.append(Ticket.officer_id == officer.id)
     if filters.unassigned:
         where.append(Ticket.officer_id.is_(None))
     if filters.reference:
         where.append(_reference(filters.reference))
-    if filters.search:
-        where.extend(_search(officer, keyring, filters.search))
+    where.extend(searched)
     state = filters.state
     if state == "closed":
         where.append(Ticket.status == "closed")
