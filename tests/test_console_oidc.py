@@ -18,7 +18,7 @@ from sendbot.clock import FrozenClock
 from sendbot.config import Settings
 from sendbot.core.accounts import oidc
 from sendbot.core.accounts.directory import DirectoryError, Identity, validate_id_token
-from sendbot.storage.models import AuditRecord, ConsoleAccount, OidcIdentity
+from sendbot.storage.models import AuditRecord, ConsoleAccount, OidcIdentity, OidcLogin
 from tests.consoleclient import console_client, new_account, set_up
 from tests.webbrowser import free_port
 
@@ -294,3 +294,23 @@ async def test_two_processes_racing_for_one_answer_sign_in_once(
 
         results = await asyncio.gather(*(take() for _ in range(4)))
     assert sorted(results) == [False, False, False, True]
+
+
+async def test_starting_single_sign_on_is_rate_limited_per_address(settings: Settings) -> None:
+    limited = settings.model_copy(
+        update={
+            "web_cookie_secure": False,
+            "web_rate_ip": "2/minute",
+            "console_oidc_issuer": f"http://127.0.0.1:{free_port()}",  # nobody listens
+            "console_oidc_client_id": "sendbot",
+            "console_oidc_client_secret": SecretStr("a client secret"),
+        }
+    )
+    async with open_app(limited) as app, console_client(app) as client:
+        for _ in range(2):  # the directory cannot be reached: said kindly
+            assert "could not be reached" in await client.get("/officers/oidc/start", status=502)
+        page = await client.get("/officers/oidc/start", status=429)
+        assert "Too many sign-ins" in page
+        async with app.database.unit_of_work() as uow:
+            started = (await uow.session.execute(select(OidcLogin))).scalars().all()
+        assert len(started) == 2  # the third start wrote nothing

@@ -18,6 +18,7 @@ from sendbot.adapters.web.console import cookies
 from sendbot.adapters.web.console.guard import PREFIX, app_of, requires, uow_of
 from sendbot.adapters.web.console.pages import render
 from sendbot.adapters.web.console.signin import LOCKED, field
+from sendbot.adapters.web.keys import LIMITS
 from sendbot.core.accounts import oidc
 from sendbot.core.accounts.directory import Directory, DirectoryError
 from sendbot.core.cases.timefmt import long_time
@@ -43,6 +44,8 @@ async def start(request: web.Request) -> web.StreamResponse:
     app = app_of(request)
     if not app.settings.console_oidc_enabled:
         return _error(request, "stale", status=404)
+    if not await request.app[LIMITS].allow_ip(request):  # each start writes a row
+        return _error(request, "busy", status=429)
     begun = await oidc.begin(uow_of(request), app.services, _browser(request) or None)
     try:
         url = await Directory(app.settings).authorization_url(
