@@ -303,14 +303,16 @@ async def mark_undelivered(
 ) -> OutboxMessage | None:
     """A sent message the channel later reports undelivered: mark it so; its row, or None
     when no sent message has that id (unknown, not kept, or already marked)."""
+    # By the hash alone (its own index: a status condition would lead SQLite to the due
+    # index instead, reading every sent row), the rest checked on the row.
     query = select(OutboxMessage).where(
         OutboxMessage.provider_ref == provider_ref(keyring, channel, provider_id),
         OutboxMessage.channel == channel,
-        OutboxMessage.status == "sent",
     )
     row = (await uow.session.execute(query.limit(1))).scalar_one_or_none()
-    if row is not None:
-        row.status, row.last_error = "undelivered", reason[:200]
+    if row is None or row.status != "sent":
+        return None
+    row.status, row.last_error = "undelivered", reason[:200]
     return row
 
 
