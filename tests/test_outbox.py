@@ -14,6 +14,8 @@ from sendbot.core.outbox import (
     backoff,
     deliver_due,
     enqueue,
+    mark_undelivered,
+    provider_ref,
 )
 from sendbot.storage.db import Database
 from sendbot.storage.models import OutboxMessage
@@ -30,11 +32,13 @@ class RecordingSender:
     def __init__(self) -> None:
         self.sent: list[tuple[str, Outbound]] = []
         self.fail_with: Exception | None = None
+        self.provider_id: str | None = None  # the id the channel gives what it sent
 
-    async def send(self, chat_id: str, message: Outbound) -> None:
+    async def send(self, chat_id: str, message: Outbound) -> str | None:
         if self.fail_with is not None:
             raise self.fail_with
         self.sent.append((chat_id, message))
+        return self.provider_id
 
 
 async def queue(database: Database, key: str, chat_id: str = "1001") -> bool:
@@ -95,6 +99,37 @@ async def test_blocked_recipient_is_kept_and_marked_undelivered(database: Databa
     report = await deliver_due(database, KEYS, sender, NOW)
     assert report.gone == 1
     assert await statuses(database) == ["undelivered"]
+
+
+async def test_a_sent_message_s_channel_id_is_kept_hashed_and_a_later_failure_marks_it(
+    database: Database,
+) -> None:
+    await queue(database, "alert:3")
+    await queue(database, "alert:4")
+    sender = RecordingSender()
+    sender.provider_id = "msg-77"
+    assert (await deliver_due(database, KEYS, sender, NOW, only=[1])).sent == 1
+    sender.provider_id = None  # a channel that names nothing it sends (Telegram, web)
+    assert (await deliver_due(database, KEYS, sender, NOW)).sent == 1
+    async with database.unit_of_work() as uow:
+        query = select(OutboxMessage).order_by(OutboxMessage.id)
+        rows = (await uow.session.execute(query)).scalars().all()
+        assert [row.provider_ref for row in rows] == [
+            KEYS.digest("outbox-provider-ref", "telegram:msg-77"),
+            None,
+        ]
+        assert "msg-77" not in rows[0].provider_ref  # type: ignore[operator]
+        assert await mark_undelivered(uow, KEYS, "whatsapp", "msg-77", "code 1") is None
+        assert await mark_undelivered(uow, KEYS, "telegram", "msg-78", "code 1") is None
+        marked = await mark_undelivered(uow, KEYS, "telegram", "msg-77", "code 131026")
+        assert marked is not None and marked.dedupe_key == "alert:3"
+    async with database.unit_of_work() as uow:
+        assert await mark_undelivered(uow, KEYS, "telegram", "msg-77", "code 9") is None
+        query = select(OutboxMessage).where(OutboxMessage.dedupe_key == "alert:3")
+        row = (await uow.session.execute(query)).scalar_one()
+        assert (row.status, row.last_error) == ("undelivered", "code 131026")
+    assert provider_ref(KEYS, "telegram", "msg-77") != provider_ref(KEYS, "whatsapp", "msg-77")
+    assert sorted(await statuses(database)) == ["sent", "undelivered"]
 
 
 def test_backoff_grows_and_is_capped() -> None:

@@ -4,6 +4,8 @@ A message that keeps failing for any reason but a recipient who is gone is retri
 schedule kept in the database (`next_attempt_at`, exponential backoff from tenacity's wait
 strategy), up to MAX_ATTEMPTS; then it is marked failed and handed to `on_give_up`, which
 tells the officers or the parent (core/delivery_failures.py). Nothing is dropped in silence.
+A channel that reports delivery later (WhatsApp) gives the sent message's id, kept only as a
+keyed hash (`provider_ref`), so that a later failure marks the row undelivered.
 """
 
 from __future__ import annotations
@@ -76,10 +78,11 @@ class Sender(Protocol):
 
     channel: str
 
-    async def send(self, chat_id: str, message: Outbound) -> None:
+    async def send(self, chat_id: str, message: Outbound) -> str | None:
         """Deliver one message, raising RecipientGone or TemporaryFailure on failure.
 
-        A message whose meta holds EDIT_OF replaces that message when the channel can.
+        A message whose meta holds EDIT_OF replaces that message when the channel can. The
+        channel's id of the message sent, if a later delivery status may name it, else None.
         """
 
 
@@ -257,7 +260,7 @@ async def deliver_due(
             row.attempts += 1
             chat_id = keyring.decrypt(row.chat_ref)
             try:
-                await sender.send(chat_id, message)
+                provider_id = await sender.send(chat_id, message)
             except Held as error:
                 row.attempts -= 1  # not a failed attempt: it waits for the recipient
                 row.status, row.last_error = error.status, str(error)[:200]
@@ -279,6 +282,8 @@ async def deliver_due(
                     retried += 1
             else:
                 row.status, row.sent_at, row.last_error = "sent", now, None
+                if provider_id:
+                    row.provider_ref = provider_ref(keyring, row.channel, provider_id)
                 sent += 1
     if sent or failed or gone or held:
         log.info(
@@ -286,6 +291,29 @@ async def deliver_due(
             sent, retried, failed, gone, held,
         )  # fmt: skip
     return DeliveryReport(sent=sent, failed=failed, gone=gone, retried=retried, held=held)
+
+
+def provider_ref(keyring: Keyring, channel: str, provider_id: str) -> str:
+    """The keyed hash under which a sent message's channel id is kept (never the id)."""
+    return keyring.digest("outbox-provider-ref", f"{channel}:{provider_id}")
+
+
+async def mark_undelivered(
+    uow: UnitOfWork, keyring: Keyring, channel: str, provider_id: str, reason: str
+) -> OutboxMessage | None:
+    """A sent message the channel later reports undelivered: mark it so; its row, or None
+    when no sent message has that id (unknown, not kept, or already marked)."""
+    # By the hash alone (its own index: a status condition would lead SQLite to the due
+    # index instead, reading every sent row), the rest checked on the row.
+    query = select(OutboxMessage).where(
+        OutboxMessage.provider_ref == provider_ref(keyring, channel, provider_id),
+        OutboxMessage.channel == channel,
+    )
+    row = (await uow.session.execute(query.limit(1))).scalar_one_or_none()
+    if row is None or row.status != "sent":
+        return None
+    row.status, row.last_error = "undelivered", reason[:200]
+    return row
 
 
 async def release_held(uow: UnitOfWork, channel: str, hold_key: str, now: datetime) -> list[int]:

@@ -29,7 +29,7 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 # The newest migration's revision. Checking the schema at start reads it from here rather
 # than from Alembic, which a bot process then never imports (11 MB of memory in each);
 # tests/test_storage.py checks that it is Alembic's head, so a new migration updates it.
-SCHEMA_HEAD = "0017_oidc"
+SCHEMA_HEAD = "0018_provider_ref"
 SchemaState = Literal["empty", "current", "behind", "unknown"]
 T = TypeVar("T")
 

@@ -253,6 +253,30 @@ class WhatsAppPhone:
             ],
         }
 
+    def status(self, message_id: str, status: str, code: int | None = None) -> JSONDict:
+        """A webhook body holding Meta's status of a message sent to this person (a failed
+        one with an error, its title and details, as Meta words them)."""
+        body = self.notification({})
+        value = body["entry"][0]["changes"][0]["value"]
+        del value["messages"], value["contacts"]
+        report: JSONDict = {
+            "id": message_id,
+            "status": status,
+            "timestamp": str(int(self.api.clock().timestamp())),
+            "recipient_id": self.wa_id,
+        }
+        if code is not None:
+            report["errors"] = [
+                {
+                    "code": code,
+                    "title": "Message undeliverable",
+                    "message": f"Message to {self.wa_id} undeliverable",
+                    "error_data": {"details": "Message failed to send."},
+                }
+            ]
+        value["statuses"] = [report]
+        return body
+
     def message(self, kind: str, content: JSONDict | None = None) -> JSONDict:
         """A message of one type from this person, with a fresh id."""
         stamp = int(self.api.clock().timestamp())

@@ -49,15 +49,16 @@ def classify(error: CloudError) -> RecipientGone | TemporaryFailure:
     return TemporaryFailure(f"refused: code {code}")
 
 
-async def deliver(api: CloudAPI, to: str, message: Outbound, say: Say) -> None:
-    """Send one Outbound: its text and choices, then its file if any."""
-    for payload in render(message, say):
-        await api.send(to, payload)
+async def deliver(api: CloudAPI, to: str, message: Outbound, say: Say) -> str | None:
+    """Send one Outbound: its text and choices, then its file if any; the message id Meta
+    gave the first part (what a later failed status names), if any."""
+    ids = [await api.send(to, payload) for payload in render(message, say)]
     if message.document is not None:
         name, content = message.document
         mime = MIME_TYPES.get(name[name.rfind(".") :].lower(), "application/octet-stream")
         media_id = await api.upload(name, content, mime)
-        await api.send(to, document(media_id, name))
+        ids.append(await api.send(to, document(media_id, name)))
+    return next((found for found in ids if found), None)
 
 
 def template_for(settings: Settings, kind: str) -> str | None:
@@ -103,8 +104,9 @@ class WhatsAppSender:
         self.clock = clock
         self.on_gone = on_gone
 
-    async def send(self, chat_id: str, message: Outbound) -> None:
-        """Deliver one message, or raise Held, RecipientGone or TemporaryFailure."""
+    async def send(self, chat_id: str, message: Outbound) -> str | None:
+        """Deliver one message, or raise Held, RecipientGone or TemporaryFailure; the id
+        Meta gave it."""
         kind = message.meta.get(KIND, "")
         now = self.clock()
         if self.check_window and not await window_open(
@@ -112,7 +114,7 @@ class WhatsAppSender:
         ):
             await self._hold(chat_id, kind)
         try:
-            await deliver(self.api, chat_id, message, self.say)
+            return await deliver(self.api, chat_id, message, self.say)
         except CloudError as error:
             if error.code == RE_ENGAGEMENT:
                 await self._hold(chat_id, kind)

@@ -3,7 +3,8 @@
 Each message is handled to the end before the next (one POST may carry several, oldest
 first). When a parent writes, what was held for them under the 24-hour rule is released
 and delivered before the answer to what they wrote. A reply the Cloud API cannot take now
-is saved to the outbox, with the chat's later replies, so they arrive in order.
+is saved to the outbox, with the chat's later replies, so they arrive in order. A status
+saying a sent message failed marks it undelivered (statuses.py).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 
 from sendbot.adapters.whatsapp.cloud import CloudAPI, CloudError
 from sendbot.adapters.whatsapp.delivery import WhatsAppSender, classify, deliver
+from sendbot.adapters.whatsapp.statuses import record_status
 from sendbot.adapters.whatsapp.translate import (
     CHANNEL,
     messages_of,
@@ -63,9 +65,7 @@ class WhatsAppHandlers:
             await self.turn(received.inbound)
             handled += 1
         for status in statuses_of(payload):
-            if status.get("status") == "failed":
-                codes = [e.get("code") for e in status.get("errors", []) if isinstance(e, dict)]
-                log.warning("WhatsApp reports a message undelivered (codes %s)", codes)
+            await record_status(self.app.database, keyring, status)
         return handled
 
     async def turn(self, inbound: Inbound) -> None:

@@ -18,6 +18,7 @@ class OutboxMessage(Base):
     __table_args__ = (
         Index("ix_outbox_due", "status", "next_attempt_at"),
         Index("ix_outbox_hold", "hold_key"),
+        Index("ix_outbox_provider_ref", "provider_ref"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -40,3 +41,6 @@ class OutboxMessage(Base):
     edit_of: Mapped[str | None] = mapped_column(String(32), default=None)
     # A file sent with the message: its name and content, encrypted as one token.
     document: Mapped[str | None] = mapped_column(Text, default=None)
+    # Once sent, the channel's id of the message as a keyed hash, if the channel reports
+    # delivery later (WhatsApp's status webhook): how a later failure finds the row.
+    provider_ref: Mapped[str | None] = mapped_column(String(64), default=None)
