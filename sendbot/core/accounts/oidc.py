@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sendbot.core import audit
-from sendbot.core.accounts import lockout, totp
+from sendbot.core.accounts import lockout
 from sendbot.core.accounts.accounts import email_key
 from sendbot.core.accounts.directory import Identity
-from sendbot.core.accounts.sessions import SignIn, open_session
+from sendbot.core.accounts.sessions import SignIn, open_session, second_factor
 from sendbot.core.services import Services
 from sendbot.storage.models import ConsoleAccount, Officer, OidcIdentity, OidcLogin
 from sendbot.storage.unit_of_work import UnitOfWork
@@ -198,14 +198,9 @@ async def finish_with_code(
     until = await lockout.paused_until(uow, services, account.email_key, now)
     if until is not None:
         return SignIn(refused="locked", until=until)
-    officer = await uow.officers.get(account.officer_id)
-    secret = services.keyring.reveal(account.totp_secret)
-    step = totp.matching_step(secret, code, now, account.totp_last_step) if secret else None
-    if step is None or officer is None or not officer.active:
-        reason = "code" if step is None else "removed"
-        await lockout.record_failure(uow, services, account.email_key, now, reason)
+    officer = await second_factor(uow, services, account, code, now)
+    if officer is None:
         return SignIn(refused="wrong")
-    account.totp_last_step = step
     login.done_at = now
     token = await open_session(uow, services, account, officer, via=VIA, mfa="code")
     return SignIn(token=token)

@@ -74,14 +74,26 @@ async def sign_in(
         await lockout.record_failure(uow, services, key, now, "password")
         return SignIn(refused="wrong")
     assert account is not None
+    officer = await second_factor(uow, services, account, code, now)
+    if officer is None:
+        return SignIn(refused="wrong")
+    return SignIn(token=await open_session(uow, services, account, officer))
+
+
+async def second_factor(
+    uow: UnitOfWork, services: Services, account: ConsoleAccount, code: str, now: datetime
+) -> Officer | None:
+    """The account's active officer if the security code is right (each code once); else
+    the failure is counted toward the lock-out and None."""
     officer = await uow.officers.get(account.officer_id)
     secret = services.keyring.reveal(account.totp_secret)
     step = totp.matching_step(secret, code, now, account.totp_last_step) if secret else None
     if step is None or officer is None or not officer.active:
-        await lockout.record_failure(uow, services, key, now, "code" if step is None else "removed")
-        return SignIn(refused="wrong")
+        reason = "code" if step is None else "removed"
+        await lockout.record_failure(uow, services, account.email_key, now, reason)
+        return None
     account.totp_last_step = step
-    return SignIn(token=await open_session(uow, services, account, officer))
+    return officer
 
 
 async def open_session(
