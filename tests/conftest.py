@@ -187,3 +187,13 @@ def env_for_cli(
         SENDBOT_EMBEDDING_VOTER="false",
     )
     yield env
+
+
+@pytest.fixture
+async def real(settings: Settings, frozen_clock: FrozenClock) -> AsyncIterator[App]:
+    """The app on the bundled knowledge for Bristol, with the served engine."""
+    chosen = settings.model_copy(
+        update={"knowledge_dir": bundled_knowledge_dir(), "council": "bristol"}
+    )
+    async with open_app(chosen, clock=frozen_clock) as ready:
+        yield ready

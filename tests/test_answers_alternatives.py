@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 import yaml
 from sqlalchemy import select
 
-from sendbot.app import App, open_app
-from sendbot.clock import FrozenClock
-from sendbot.config import Settings, bundled_knowledge_dir
+from sendbot.app import App
+from sendbot.config import bundled_knowledge_dir
 from sendbot.core.answers.gaps import gap_report
 from sendbot.core.messages import Inbound, InboundKind, Outbound
 from sendbot.storage.answers import NEAR_MISS
@@ -20,18 +17,6 @@ from sendbot.storage.models import KnowledgeGap
 
 MESSAGES = yaml.safe_load((bundled_knowledge_dir() / "messages.yaml").read_text())["answer"]
 UNSURE = "what is the local offer"  # answered, but the classifier is not sure of it
-
-
-@pytest.fixture
-async def real(
-    settings: Settings, frozen_clock: FrozenClock, kb_cache_dir: Path
-) -> AsyncIterator[App]:
-    """The app on the bundled knowledge for Bristol, with the served engine."""
-    chosen = settings.model_copy(
-        update={"knowledge_dir": bundled_knowledge_dir(), "council": "bristol"}
-    )
-    async with open_app(chosen, clock=frozen_clock) as ready:
-        yield ready
 
 
 async def say(app: App, text: str, chat: str = "1", channel: str = "telegram") -> list[Outbound]:

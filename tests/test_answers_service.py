@@ -7,16 +7,11 @@ asked?" choice counts only if it was offered; an officer's read of the gaps is a
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
-from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 
-from sendbot.app import App, open_app
-from sendbot.clock import FrozenClock
-from sendbot.config import Settings, bundled_knowledge_dir
+from sendbot.app import App
 from sendbot.core.answers import feedback, gaps, questions
 from sendbot.core.answers.results import Answer, Clarify, Fallback
 from sendbot.core.people import Parent
@@ -26,18 +21,6 @@ from sendbot.storage.models import AuditRecord, KnowledgeGap, Officer
 UNSURE = "what is the local offer"  # answered, but the classifier is not sure of it
 SURE = "what is an ehcp"
 PARENT = Parent(chat_key="p" * 64, channel="web", chat_ref=None)
-
-
-@pytest.fixture
-async def real(
-    settings: Settings, frozen_clock: FrozenClock, kb_cache_dir: Path
-) -> AsyncIterator[App]:
-    """The app on the bundled knowledge for Bristol, with the served engine."""
-    chosen = settings.model_copy(
-        update={"knowledge_dir": bundled_knowledge_dir(), "council": "bristol"}
-    )
-    async with open_app(chosen, clock=frozen_clock) as ready:
-        yield ready
 
 
 async def kept(app: App) -> list[KnowledgeGap]:

@@ -53,10 +53,6 @@ def browser(servers: Servers) -> Iterator[Any]:
         yield launched
 
 
-def new_page(browser: Any) -> Any:
-    return console_page(browser)
-
-
 def set_up_and_sign_in(servers: Servers, page: Any, email: str, role: str = "officer") -> None:
     """Follow a fresh set-up link, then sign in: the codes computed from the key shown."""
     app = servers.app
@@ -128,7 +124,7 @@ def parent_receives(servers: Servers) -> str:
 
 
 def test_an_officer_works_a_telegram_parents_ticket(browser: Any, servers: Servers) -> None:
-    page = new_page(browser)
+    page = console_page(browser)
     set_up_and_sign_in(servers, page, "sam.officer@testshire.gov.uk")
     accessible(page)
     reference = parent_asks(servers, "Who decides on my EHCP?")
@@ -176,7 +172,7 @@ def test_an_officer_works_a_telegram_parents_ticket(browser: Any, servers: Serve
 
 
 def test_a_lead_reads_the_report_and_its_csv(browser: Any, servers: Servers) -> None:
-    page = new_page(browser)
+    page = console_page(browser)
     set_up_and_sign_in(servers, page, "lee.lead@testshire.gov.uk", "lead")
     parent_asks(servers, "Can I ask for a different school?")
     page.get_by_role("link", name="Reports").click()
@@ -195,7 +191,7 @@ def test_a_lead_reads_the_report_and_its_csv(browser: Any, servers: Servers) -> 
 
 
 def test_a_removed_officer_is_signed_out(browser: Any, servers: Servers) -> None:
-    page = new_page(browser)
+    page = console_page(browser)
     email = "gone@testshire.gov.uk"
     set_up_and_sign_in(servers, page, email)
     app = servers.app
@@ -216,7 +212,7 @@ def test_a_removed_officer_is_signed_out(browser: Any, servers: Servers) -> None
 def test_the_sign_in_page_is_accessible_and_refuses_wrong_details(
     browser: Any, servers: Servers
 ) -> None:
-    page = new_page(browser)
+    page = console_page(browser)
     page.goto(servers.chat_origin + "/officers")
     page.get_by_role("heading", name="Sign in").wait_for()
     accessible(page)

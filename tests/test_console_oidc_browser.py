@@ -56,10 +56,6 @@ def browser(servers: Servers) -> Iterator[Any]:
         yield launched
 
 
-def new_page(browser: Any) -> Any:
-    return console_page(browser)
-
-
 def account(servers: Servers, email: str) -> str:
     """A new console account; its set-up link."""
     app = servers.app
@@ -91,7 +87,7 @@ def at_the_directory(servers: Servers, page: Any, login: str) -> None:
 
 def test_directory_mfa_lands_in_the_inbox(servers: Servers, browser: Any) -> None:
     account(servers, USERS["sam"]["email"])
-    page = new_page(browser)
+    page = console_page(browser)
     at_the_directory(servers, page, "sam")
     page.get_by_role("heading", name="Inbox").wait_for()
     assert page.url == servers.chat_origin + "/officers"
@@ -102,7 +98,7 @@ def test_directory_mfa_lands_in_the_inbox(servers: Servers, browser: Any) -> Non
 def test_without_directory_mfa_the_security_code_comes_first(
     servers: Servers, browser: Any
 ) -> None:
-    page = new_page(browser)
+    page = console_page(browser)
     page.goto(account(servers, USERS["pat"]["email"]))
     page.get_by_role("heading", name="Set up your account").wait_for()
     totp = pyotp.TOTP(page.locator("#setup-key").inner_text().replace(" ", ""))
@@ -122,7 +118,7 @@ def test_without_directory_mfa_the_security_code_comes_first(
 
 
 def test_a_stranger_is_told_kindly_and_not_signed_in(servers: Servers, browser: Any) -> None:
-    page = new_page(browser)
+    page = console_page(browser)
     at_the_directory(servers, page, "stranger")
     page.get_by_role("heading", name="This account is not set up for the console").wait_for()
     accessible(page)
