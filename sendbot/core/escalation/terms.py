@@ -1,8 +1,9 @@
 """Search words: a text's normalised words, and their keyed hashes for the blind index.
 
-Words are casefolded, stripped of accents, at least three letters long, not stop words,
-and each counted once. Only their keyed hashes (the keyring's search subkey) are stored,
-so the database holds no word, though equal words hash equally.
+Words are casefolded, stripped of accents, at least three letters long, not stop words
+(the question matching's own list, `kb/synonyms.STOPWORDS`), and each counted once. Only
+their keyed hashes (the keyring's search subkey) are stored, so the database holds no
+word, though equal words hash equally.
 """
 
 from __future__ import annotations
@@ -11,12 +12,11 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
-from bm25s.stopwords import STOPWORDS_EN
-
 from sendbot.core.keyring import Keyring
+from sendbot.kb.synonyms import STOPWORDS
 
 WORD = re.compile(r"[^\W\d_]{3,}")
-STOP_WORDS = frozenset(STOPWORDS_EN)
+STOP_WORDS = STOPWORDS  # the words too common to tell one question from another
 MAX_QUERY_WORDS = 8
 
 
