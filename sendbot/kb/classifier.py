@@ -2,20 +2,20 @@
 
 It learns from the knowledge base's own phrasings and titles (a council's entry keeps
 the phrasings of the national one it replaces), with the off-topic subjects as one more
-class, `OUT_OF_SCOPE`. Features are word (1-2) and character (2-5, within words) n-gram
+class, `OUT_OF_SCOPE`. Features are word (1-2) and character (3-5, within words) n-gram
 TF-IDF of the normalised text, each block scaled to unit length; nothing of the lexical
 engine's analyser, BM25 or synonyms is shared, so the two signals err differently.
 
 Up to `ClassifierSettings.max_softmax_classes` classes the model is a multinomial
 logistic regression (scikit-learn); its probabilities are calibrated by a temperature
-fitted on one phrasing per entry held out of a first fit (the fit is then repeated on
-every phrasing). Beyond that size a softmax is too slow to train in seconds, so the model
-is the TF-IDF centroid of each class with a softmax over cosine similarity, calibrated the
-same way. `kind` says which one is in use.
+fitted on one phrasing per entry held out of a first fit (the fit is then continued on
+every phrasing from the first fit's weights). Beyond that size a softmax is too slow to
+train in seconds, so the model is the TF-IDF centroid of each class with a softmax over
+cosine similarity, calibrated the same way. `kind` says which one is in use.
 
 Query time does not go through scikit-learn: the fitted vocabulary, idf and weights are
 plain arrays, so one question costs a few dictionary look-ups and a small matrix product.
-`TrainingSet.digest` hashes what the model learns from, the key for a cache (not built yet).
+`TrainingSet.digest` hashes what the model learns from, the key of `classifier_cache`.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ import json
 import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from scipy import sparse
@@ -35,7 +35,7 @@ from sendbot.kb.normalise import normalise
 from sendbot.kb.off_topic import OffTopics
 
 OUT_OF_SCOPE = "_out_of_scope"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 Kind = Literal["logistic", "centroid"]
 
 
@@ -45,7 +45,7 @@ class ClassifierSettings:
 
     c: float = 20.0
     word_max_n: int = 2
-    char_min_n: int = 2
+    char_min_n: int = 3
     char_max_n: int = 5
     max_iter: int = 100
     tol: float = 1e-2
@@ -173,24 +173,83 @@ def _softmax(scores: np.ndarray) -> np.ndarray:
 
 
 def fit(data: TrainingSet, settings: ClassifierSettings) -> IntentModel:
-    """Fit the classifier on a training set and calibrate its temperature."""
+    """Fit the classifier on a training set and calibrate its temperature.
+
+    The vectorizers are fitted once on every text. The model is first fitted without one
+    phrasing per entry, whose probabilities then choose the temperature; the final fit on
+    every phrasing starts from that model's weights, so it takes a few passes, not a
+    whole fit again.
+    """
     classes = sorted(set(data.labels))
     kind: Kind = "logistic" if len(classes) <= settings.max_softmax_classes else "centroid"
-    held = _held_out(data.labels)
+    features = _vectorise(data, settings)
+    index = {c: i for i, c in enumerate(classes)}
+    y = np.array([index[label] for label in data.labels], dtype=np.int64)
+    held = sorted(_held_out(data.labels))
+    learner = _learner(settings)
+    temperature = 1.0
     if held and len(classes) > 1:
-        keep = [i for i in range(len(data.texts)) if i not in held]
-        first = _fit_once(_subset(data, keep), classes, settings, kind)
-        texts = [data.texts[i] for i in held]
-        temperature = _temperature(first, texts, [data.labels[i] for i in held])
-    else:
-        temperature = 1.0
-    model = _fit_once(data, classes, settings, kind)
+        keep = np.setdiff1d(np.arange(len(y)), held)
+        first = features.model(
+            kind, classes, *_solve(learner, kind, features, keep, y, len(classes)), settings
+        )
+        temperature = _temperature(
+            first, [data.texts[i] for i in held], [data.labels[i] for i in held]
+        )
+    everything = np.arange(len(y))
+    model = features.model(
+        kind, classes, *_solve(learner, kind, features, everything, y, len(classes)), settings
+    )
     model.temperature = temperature
     return model
 
 
-def _subset(data: TrainingSet, keep: Sequence[int]) -> TrainingSet:
-    return TrainingSet(tuple(data.texts[i] for i in keep), tuple(data.labels[i] for i in keep))
+@dataclass(frozen=True)
+class _Features:
+    """The fitted vectorizers' vocabularies and idf, and the training texts' features."""
+
+    x: sparse.csr_matrix
+    word_vocab: dict[str, int]
+    word_idf: np.ndarray
+    char_vocab: dict[str, int]
+    char_idf: np.ndarray
+
+    def model(
+        self,
+        kind: Kind,
+        classes: list[str],
+        weights: np.ndarray | sparse.csr_matrix,
+        bias: np.ndarray,
+        settings: ClassifierSettings,
+    ) -> IntentModel:
+        """A model over these features."""
+        return IntentModel(
+            kind=kind,
+            classes=classes,
+            word_vocab=self.word_vocab,
+            word_idf=self.word_idf,
+            char_vocab=self.char_vocab,
+            char_idf=self.char_idf,
+            weights=weights,
+            bias=bias,
+            temperature=1.0,
+            settings=settings,
+        )
+
+
+def _vectorise(data: TrainingSet, settings: ClassifierSettings) -> _Features:
+    """Fit the word and character vectorizers on every text."""
+    word, char = _analysers(settings)
+    texts = [normalise(t) for t in data.texts]
+    x_word = word.fit_transform(texts)  # type: ignore[attr-defined]
+    x_char = char.fit_transform(texts)  # type: ignore[attr-defined]
+    return _Features(
+        x=sparse.hstack([x_word, x_char], format="csr").astype(np.float32),
+        word_vocab={k: int(v) for k, v in word.vocabulary_.items()},  # type: ignore[attr-defined]
+        word_idf=np.asarray(word.idf_, dtype=np.float64),  # type: ignore[attr-defined]
+        char_vocab={k: int(v) for k, v in char.vocabulary_.items()},  # type: ignore[attr-defined]
+        char_idf=np.asarray(char.idf_, dtype=np.float64),  # type: ignore[attr-defined]
+    )
 
 
 def _held_out(labels: Sequence[str]) -> set[int]:
@@ -203,60 +262,51 @@ def _held_out(labels: Sequence[str]) -> set[int]:
     return {i for label, i in last.items() if count[label] >= 4}
 
 
-def _fit_once(
-    data: TrainingSet, classes: list[str], settings: ClassifierSettings, kind: Kind
-) -> IntentModel:
-    """One fit of the vectorizers and the model on some texts."""
-    word, char = _analysers(settings)
-    texts = [normalise(t) for t in data.texts]
-    x_word = word.fit_transform(texts)  # type: ignore[attr-defined]
-    x_char = char.fit_transform(texts)  # type: ignore[attr-defined]
-    x = sparse.hstack([x_word, x_char], format="csr")
-    index = {c: i for i, c in enumerate(classes)}
-    y = np.array([index[label] for label in data.labels], dtype=np.int64)
-    if kind == "logistic":
-        weights, bias = _logistic(x, y, len(classes), settings)
-    else:
-        weights, bias = _centroids(x, y, len(classes))
-    return IntentModel(
-        kind=kind,
-        classes=classes,
-        word_vocab={k: int(v) for k, v in word.vocabulary_.items()},  # type: ignore[attr-defined]
-        word_idf=np.asarray(word.idf_, dtype=np.float64),  # type: ignore[attr-defined]
-        char_vocab={k: int(v) for k, v in char.vocabulary_.items()},  # type: ignore[attr-defined]
-        char_idf=np.asarray(char.idf_, dtype=np.float64),  # type: ignore[attr-defined]
-        weights=weights,
-        bias=bias,
-        temperature=1.0,
-        settings=settings,
-    )
+def _solve(
+    learner: Any,
+    kind: Kind,
+    features: _Features,
+    rows: np.ndarray,
+    y: np.ndarray,
+    n_classes: int,
+) -> tuple[np.ndarray | sparse.csr_matrix, np.ndarray]:
+    """Weights and bias learnt from some rows: a logistic regression, or class centroids.
+
+    The learner keeps its weights between calls, so a second fit starts from the first.
+    """
+    if kind == "centroid":
+        return _centroids(features.x[rows], y[rows], n_classes)
+    learner.fit(features.x[rows], y[rows])
+    return _weights(learner, features.x.shape[1], n_classes)
 
 
-def _logistic(
-    x: sparse.csr_matrix, y: np.ndarray, n_classes: int, settings: ClassifierSettings
-) -> tuple[np.ndarray, np.ndarray]:
-    """A multinomial logistic regression's weights (features x classes) and bias."""
+def _learner(settings: ClassifierSettings) -> Any:
+    """A multinomial logistic regression that starts each fit from the last one's weights."""
     from sklearn.linear_model import LogisticRegression
 
     # saga: on ~1,000 short texts it fits in a fifth of lbfgs's time, and no worse. It
     # visits the rows in a random order: a fixed seed makes every fit of the same knowledge
     # give the same model (without one a borderline question's outcome varied between runs).
-    model = LogisticRegression(
+    return LogisticRegression(
         C=settings.c,
         max_iter=settings.max_iter,
         tol=settings.tol,
         solver="saga",
         random_state=0,
+        warm_start=True,
     )
-    model.fit(x, y)
-    weights = np.zeros((x.shape[1], n_classes), dtype=np.float32)
+
+
+def _weights(learner: Any, n_features: int, n_classes: int) -> tuple[np.ndarray, np.ndarray]:
+    """A fitted logistic regression's weights (features x classes) and bias."""
+    weights = np.zeros((n_features, n_classes), dtype=np.float32)
     bias = np.full(n_classes, -1e3, dtype=np.float64)  # a class with no text is never chosen
-    if len(model.classes_) == 2:  # scikit-learn keeps one row for two classes
-        coef = np.vstack([-model.coef_[0], model.coef_[0]]) / 2
-        intercept = np.array([-model.intercept_[0], model.intercept_[0]]) / 2
+    if len(learner.classes_) == 2:  # scikit-learn keeps one row for two classes
+        coef = np.vstack([-learner.coef_[0], learner.coef_[0]]) / 2
+        intercept = np.array([-learner.intercept_[0], learner.intercept_[0]]) / 2
     else:
-        coef, intercept = model.coef_, model.intercept_
-    for row, label in enumerate(model.classes_):
+        coef, intercept = learner.coef_, learner.intercept_
+    for row, label in enumerate(learner.classes_):
         weights[:, int(label)] = coef[row]
         bias[int(label)] = intercept[row]
     return weights, bias
