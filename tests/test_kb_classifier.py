@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from sendbot.config import bundled_knowledge_dir
+from sendbot.kb import classifier
 from sendbot.kb.classifier import OUT_OF_SCOPE, ClassifierSettings, IntentModel, fit, training_set
 from sendbot.kb.loader import KnowledgeBase, load_knowledge
 from sendbot.kb.off_topic import OffTopics
@@ -70,3 +71,25 @@ def test_the_digest_changes_with_the_phrasings(kb: KnowledgeBase) -> None:
     changed = replace(data, texts=(*data.texts[:-1], "something else"))
     assert data.digest(settings) != changed.digest(settings)
     assert data.digest(settings) == training_set(kb, None, settings).digest(settings)
+
+
+def test_the_training_features_are_the_ones_a_question_is_scored_with(
+    kb: KnowledgeBase, model: IntentModel
+) -> None:
+    """The temperature is chosen from the training matrix: its rows must match query time."""
+    settings = ClassifierSettings()
+    data = training_set(kb, OffTopics.for_knowledge(kb.root), settings)
+    x = classifier._vectorise(data, settings).x
+    for row in range(0, len(data.texts), 97):
+        logits = np.asarray(x[row] @ model.weights).ravel() + model.bias
+        by_matrix = np.exp(logits / model.temperature - np.max(logits / model.temperature))
+        by_matrix /= by_matrix.sum()
+        assert np.allclose(by_matrix, model.probabilities(data.texts[row]), atol=1e-5)
+
+
+def test_fitting_the_same_knowledge_twice_gives_the_same_model(kb: KnowledgeBase) -> None:
+    settings = ClassifierSettings()
+    data = training_set(kb, OffTopics.for_knowledge(kb.root), settings)
+    first, second = fit(data, settings), fit(data, settings)
+    assert first.temperature == second.temperature
+    assert np.array_equal(np.asarray(first.weights), np.asarray(second.weights))

@@ -8,10 +8,11 @@ engine's analyser, BM25 or synonyms is shared, so the two signals err differentl
 
 Up to `ClassifierSettings.max_softmax_classes` classes the model is a multinomial
 logistic regression (scikit-learn); its probabilities are calibrated by a temperature
-fitted on one phrasing per entry held out of a first fit (the fit is then continued on
-every phrasing from the first fit's weights). Beyond that size a softmax is too slow to
-train in seconds, so the model is the TF-IDF centroid of each class with a softmax over
-cosine similarity, calibrated the same way. `kind` says which one is in use.
+fitted on one phrasing per entry held out of a first fit; that fit is then continued
+for a few passes over every phrasing, which costs a fraction of a second fit. Beyond
+that size a softmax is too slow to train in seconds, so the model is the TF-IDF centroid
+of each class with a softmax over cosine similarity, calibrated the same way.
+`kind` says which one is in use.
 
 Query time does not go through scikit-learn: the fitted vocabulary, idf and weights are
 plain arrays, so one question costs a few dictionary look-ups and a small matrix product.
@@ -23,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import warnings
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
@@ -37,6 +39,8 @@ from sendbot.kb.off_topic import OffTopics
 OUT_OF_SCOPE = "_out_of_scope"
 FORMAT_VERSION = 2
 Kind = Literal["logistic", "centroid"]
+# At most this many held-out phrasings choose the temperature (5,000 entries hold out 5,000).
+TEMPERATURE_SAMPLE = 1000
 
 
 @dataclass(frozen=True)
@@ -48,7 +52,9 @@ class ClassifierSettings:
     char_min_n: int = 3
     char_max_n: int = 5
     max_iter: int = 100
-    tol: float = 1e-2
+    tol: float = 2e-2
+    # Passes over every phrasing that continue the held-out fit into the served model.
+    continue_epochs: int = 3
     max_softmax_classes: int = 400
     off_topic_class: bool = True
 
@@ -176,30 +182,31 @@ def fit(data: TrainingSet, settings: ClassifierSettings) -> IntentModel:
     """Fit the classifier on a training set and calibrate its temperature.
 
     The vectorizers are fitted once on every text. The model is first fitted without one
-    phrasing per entry, whose probabilities then choose the temperature; the final fit on
-    every phrasing starts from that model's weights, so it takes a few passes, not a
-    whole fit again.
+    phrasing per entry, whose probabilities then choose the temperature; that fit is then
+    continued on every phrasing for `continue_epochs` passes, not fitted again.
     """
     classes = sorted(set(data.labels))
     kind: Kind = "logistic" if len(classes) <= settings.max_softmax_classes else "centroid"
     features = _vectorise(data, settings)
     index = {c: i for i, c in enumerate(classes)}
     y = np.array([index[label] for label in data.labels], dtype=np.int64)
-    held = sorted(_held_out(data.labels))
+    held = sorted(_held_out(data.labels)) if len(classes) > 1 else []
     learner = _learner(settings)
-    temperature = 1.0
-    if held and len(classes) > 1:
-        keep = np.setdiff1d(np.arange(len(y)), held)
-        first = features.model(
-            kind, classes, *_solve(learner, kind, features, keep, y, len(classes)), settings
-        )
-        temperature = _temperature(
-            first, [data.texts[i] for i in held], [data.labels[i] for i in held]
-        )
     everything = np.arange(len(y))
-    model = features.model(
-        kind, classes, *_solve(learner, kind, features, everything, y, len(classes)), settings
-    )
+    temperature = 1.0
+    if held:
+        keep = np.setdiff1d(everything, held)
+        solved = _solve(learner, kind, features, keep, y, len(classes))
+        first = features.model(kind, classes, *solved, settings)
+        temperature = _temperature(first, features.x[held], y[held])
+        learner.set_params(max_iter=settings.continue_epochs)
+    from sklearn.exceptions import ConvergenceWarning
+
+    with warnings.catch_warnings():
+        if held:  # the continued fit stops after a few passes on purpose
+            warnings.simplefilter("ignore", ConvergenceWarning)
+        solved = _solve(learner, kind, features, everything, y, len(classes))
+    model = features.model(kind, classes, *solved, settings)
     model.temperature = temperature
     return model
 
@@ -325,21 +332,25 @@ def _centroids(
     return sparse.csr_matrix(centroids.T.astype(np.float32)), np.zeros(n_classes)
 
 
-def _temperature(model: IntentModel, texts: Sequence[str], labels: Sequence[str]) -> float:
-    """The temperature that gives held-out texts the most likely probabilities."""
-    index = {c: i for i, c in enumerate(model.classes)}
-    logits: list[np.ndarray] = []
-    for text in texts:
-        probabilities = model.probabilities(text)
-        logits.append(np.log(np.maximum(probabilities, 1e-300)))
-    matrix = np.vstack(logits)
-    truth = np.array([index[label] for label in labels])
+def _temperature(model: IntentModel, x: sparse.csr_matrix, truth: np.ndarray) -> float:
+    """The temperature that makes held-out texts' classes most likely.
+
+    `x` holds their features and `truth` their classes; at most `TEMPERATURE_SAMPLE`
+    of them, evenly spread, are used.
+    """
+    if x.shape[0] > TEMPERATURE_SAMPLE:
+        pick = np.linspace(0, x.shape[0] - 1, TEMPERATURE_SAMPLE).astype(np.int64)
+        x, truth = x[pick], truth[pick]
+    product = x @ model.weights
+    dense = product.toarray() if sparse.issparse(product) else np.asarray(product)
+    logits = dense.astype(np.float64) + model.bias
+    rows = np.arange(len(truth))
     best, best_loss = 1.0, math.inf
     for temperature in np.geomspace(0.02, 20.0, 60):
-        scaled = matrix / temperature
+        scaled = logits / temperature
         scaled -= scaled.max(axis=1, keepdims=True)
         log_norm = np.log(np.exp(scaled).sum(axis=1))
-        loss = float(np.mean(log_norm - scaled[np.arange(len(truth)), truth]))
+        loss = float(np.mean(log_norm - scaled[rows, truth]))
         if loss < best_loss:
             best, best_loss = float(temperature), loss
     return best
