@@ -10,6 +10,7 @@ from sendbot.config import bundled_knowledge_dir
 from sendbot.kb.decision import Case, DecisionTuning, Vote, calibrate, combine, outcome_counts
 from sendbot.kb.engine import build_engine
 from sendbot.kb.loader import KnowledgeBase, load_knowledge
+from sendbot.kb.outcomes import Candidate, fused
 from sendbot.kb.retrieval import Retriever
 
 TUNING = DecisionTuning(agree_floor=0.4, sure=(("classifier", 0.8), ("minilm", 0.6)))
@@ -48,6 +49,18 @@ def test_unsure_signals_and_low_scores_ask() -> None:
     assert verdict.answer and not verdict.sure
     # A voter nobody tuned is never sure.
     assert not combine("a", 0.5, False, votes(("other", "a", 1.0)), TUNING).answer
+
+
+def test_support_reorders_the_candidates_but_keeps_their_lexical_scores() -> None:
+    candidates = [Candidate("a", 0.70), Candidate("b", 0.65), Candidate("c", 0.30)]
+    support = {"a": 0.1, "b": 0.6, "c": 0.3}.get
+    backed = [("classifier", Vote("b", 0.6, lambda e: support(e, 0.0)))]
+    tuning = DecisionTuning(fusion=(("classifier", 0.2),))
+    # a: 0.70 + 0.02, b: 0.65 + 0.12, c: 0.30 + 0.06
+    assert fused(candidates, backed, tuning) == [candidates[1], candidates[0], candidates[2]]
+    # No weight for the voter, or a voter with no support: the lexical order stands.
+    assert fused(candidates, backed, DecisionTuning(fusion=())) == candidates
+    assert fused(candidates, votes(("classifier", "b", 0.6)), tuning) == candidates
 
 
 def case(expect: str | None, top: str, score: float, confidence: float) -> Case:
@@ -146,3 +159,20 @@ def test_the_served_engine_uses_the_cache(kb: KnowledgeBase, tmp_path: Path) -> 
     assert built.voters == ("classifier",)
     for question in ("local offer website", "what is a senco", "my bin was missed"):
         assert first.ask(question) == second.ask(question)
+
+
+def test_the_answer_comes_first_and_a_question_lists_the_reordered_candidates(
+    kb: KnowledgeBase, engine: Retriever
+) -> None:
+    outcomes = set()
+    for question in ("how long does an ehcp take", "appeal", "help with school"):
+        result = engine.ask(question)
+        outcomes.add(result.outcome)
+        lexical = engine.lexical(question, 10)
+        votes = engine.votes(question)
+        order = fused(lexical.candidates, votes, engine.decision)
+        if result.outcome == "answer":
+            assert result.candidates[0].entry == result.entry == lexical.candidates[0].entry
+        else:
+            assert [c.entry for c in result.candidates] == [c.entry for c in order[:3]]
+    assert outcomes == {"answer", "clarify"}

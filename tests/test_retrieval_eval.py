@@ -151,8 +151,8 @@ def test_the_served_engine_answers_directly_and_rarely_wrongly(
     assert report.direct_right >= right, report
     assert report.direct_wrong <= wrong, report
     assert report.direct_right > alone.direct_right, (report, alone)
-    # The ranking is the lexical engine's: only the decision changes.
-    assert (report.top1, report.top3) == (alone.top1, alone.top3)
+    # The classifier's support reorders the lexical candidates (top-1 floors below).
+    assert report.top3 >= alone.top3, (report, alone)
     assert report.oos_answered <= alone.oos_answered
     total = report.direct_right + report.direct_wrong + report.clarify + report.fallback
     assert abs(total - 1.0) < 1e-9

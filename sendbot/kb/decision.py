@@ -22,7 +22,7 @@ first candidate when it would answer alone.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Protocol
 
@@ -31,12 +31,19 @@ import numpy as np
 from sendbot.kb.classifier import OUT_OF_SCOPE, IntentModel
 
 
+def no_support(entry: str) -> float:
+    """The support of a voter that only names its choice: none for any entry."""
+    return 0.0
+
+
 @dataclass(frozen=True, slots=True)
 class Vote:
     """One voter's choice: an entry id, or None for out of scope, and its confidence."""
 
     entry: str | None
     confidence: float
+    # How much the voter backs any entry (its probability), for ordering the candidates.
+    support: Callable[[str], float] = no_support
 
 
 class Voter(Protocol):
@@ -55,6 +62,13 @@ class DecisionTuning:
     agree_floor: float = 0.48
     # A voter is sure from this confidence up (by voter name; unnamed: never sure).
     sure: tuple[tuple[str, float], ...] = (("classifier", 0.85), ("minilm", 0.6))
+    # How much of a voter's support is added to a candidate's lexical score to order the
+    # candidates (by voter name; unnamed: none).
+    fusion: tuple[tuple[str, float], ...] = (("classifier", 0.2),)
+
+    def weight(self, voter: str) -> float:
+        """How much a voter's support moves a candidate in the order."""
+        return dict(self.fusion).get(voter, 0.0)
 
     def threshold(self, voter: str) -> float:
         """From which confidence a voter is sure."""
@@ -103,13 +117,20 @@ class IntentVoter:
 
     def __init__(self, model: IntentModel) -> None:
         self.model = model
+        self._position = {label: i for i, label in enumerate(model.classes)}
 
     def vote(self, question: str) -> Vote:
         """The classifier's choice (None for the out-of-scope class)."""
         probabilities = self.model.probabilities(question)
         best = int(np.argmax(probabilities))
         label = self.model.classes[best]
-        return Vote(None if label == OUT_OF_SCOPE else label, float(probabilities[best]))
+        position = self._position
+
+        def support(entry: str) -> float:
+            found = position.get(entry)
+            return 0.0 if found is None else float(probabilities[found])
+
+        return Vote(None if label == OUT_OF_SCOPE else label, float(probabilities[best]), support)
 
 
 # -- calibration ------------------------------------------------------------------------

@@ -35,6 +35,8 @@ import numpy as np
 from sendbot.kb.decision import DecisionTuning, Vote, Voter, combine
 
 Outcome = Literal["answer", "clarify", "fallback"]
+# How many lexical candidates the voters may reorder.
+FUSION_POOL = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +67,24 @@ class AnswerResult:
             "score": round(self.score, 4),
             "candidates": [{"entry": c.entry, "score": round(c.score, 4)} for c in self.candidates],
         }
+
+
+def fused(
+    candidates: Sequence[Candidate], votes: Sequence[tuple[str, Vote]], tuning: DecisionTuning
+) -> list[Candidate]:
+    """The candidates ordered by lexical score plus each voter's weighted support.
+
+    Each keeps its lexical score (what the answer floor and the parent's view use); the
+    sort is stable, so equal sums keep the lexical order.
+    """
+    weights = [(tuning.weight(name), vote) for name, vote in votes if tuning.weight(name)]
+    if not weights:
+        return list(candidates)
+
+    def value(candidate: Candidate) -> float:
+        return candidate.score + sum(w * vote.support(candidate.entry) for w, vote in weights)
+
+    return sorted(candidates, key=value, reverse=True)
 
 
 class Thresholds(Protocol):
@@ -179,18 +199,22 @@ class Deciding(Generic[Query]):
         """Rank entries for a question and choose answer, clarify or fallback.
 
         With voters, a question the lexical engine does not refuse is answered or
-        clarified by `decision.combine`.
+        clarified by `decision.combine`, which judges the first lexical candidate; the
+        candidates shown are ordered by `fused`, after the answer when there is one.
         """
-        result = self.lexical(question, limit)
+        result = self.lexical(question, FUSION_POOL)
         if not self.voters or result.outcome == "fallback" or not result.candidates:
-            return result
+            return replace(result, candidates=result.candidates[:limit])
+        votes = self.votes(question)
+        ranked = fused(result.candidates, votes, self.decision)
         top = result.candidates[0]
-        verdict = combine(
-            top.entry, top.score, result.outcome == "answer", self.votes(question), self.decision
+        verdict = combine(top.entry, top.score, result.outcome == "answer", votes, self.decision)
+        if not verdict.answer:
+            return replace(result, outcome="clarify", entry=None, candidates=ranked[:limit])
+        shown = [top, *(c for c in ranked if c.entry != top.entry)][:limit]
+        return replace(
+            result, outcome="answer", entry=top.entry, sure=verdict.sure, candidates=shown
         )
-        if verdict.answer:
-            return replace(result, outcome="answer", entry=top.entry, sure=verdict.sure)
-        return replace(result, outcome="clarify", entry=None)
 
     def with_voters(self, voters: Sequence[Voter], decision: DecisionTuning | None = None) -> Self:
         """The same engine deciding with other voters (none: the lexical engine alone)."""
