@@ -164,15 +164,44 @@ def test_the_served_engine_uses_the_cache(kb: KnowledgeBase, tmp_path: Path) -> 
 def test_the_answer_comes_first_and_a_question_lists_the_reordered_candidates(
     kb: KnowledgeBase, engine: Retriever
 ) -> None:
+    weight = engine.decision.weight("classifier")
     outcomes = set()
     for question in ("how long does an ehcp take", "appeal", "help with school"):
         result = engine.ask(question)
         outcomes.add(result.outcome)
         lexical = engine.lexical(question, 10)
-        votes = engine.votes(question)
-        order = fused(lexical.candidates, votes, engine.decision)
+        ((_, vote),) = engine.votes(question)
+        values = [c.score + weight * vote.support(c.entry) for c in result.candidates]
         if result.outcome == "answer":
             assert result.candidates[0].entry == result.entry == lexical.candidates[0].entry
-        else:
-            assert [c.entry for c in result.candidates] == [c.entry for c in order[:3]]
+            values = values[1:]
+        assert values == sorted(values, reverse=True), question
     assert outcomes == {"answer", "clarify"}
+
+
+class Favouring:
+    """A voter sure of one entry, whatever the question."""
+
+    name = "classifier"
+
+    def __init__(self, entry: str) -> None:
+        self.entry = entry
+
+    def vote(self, question: str) -> Vote:
+        return Vote(self.entry, 0.99, lambda e: 1.0 if e == self.entry else 0.0, (self.entry,))
+
+
+def test_an_entry_a_voter_favours_is_weighed_even_below_the_lexical_top_ten(
+    kb: KnowledgeBase,
+) -> None:
+    lexical = Retriever(kb)
+    question = "ehcp"  # one word that many entries explain equally well
+    ranked = [c.entry for c in lexical.rank(question, limit=len(kb.entries))]
+    outside = next(e for e in ranked[10:] if e != ranked[0])
+    engine = lexical.with_voters(
+        [Favouring(outside)], DecisionTuning(fusion=(("classifier", 1.0),))
+    )
+    result = engine.ask(question)
+    assert result.candidates[0].entry == outside
+    # Moved up by the voter alone, it is offered, never answered.
+    assert result.outcome == "clarify"

@@ -44,6 +44,8 @@ class Vote:
     confidence: float
     # How much the voter backs any entry (its probability), for ordering the candidates.
     support: Callable[[str], float] = no_support
+    # The entries it backs most, best first, to be weighed even if the ranking missed them.
+    favourites: tuple[str, ...] = ()
 
 
 class Voter(Protocol):
@@ -110,6 +112,10 @@ def combine(
     return Verdict(answer=answer, sure=answer and backing == len(votes) + 1)
 
 
+# How many of its most probable entries the classifier offers to the ranking.
+FAVOURITES = 3
+
+
 class IntentVoter:
     """The intent classifier as a voter: its most probable class and that probability."""
 
@@ -130,7 +136,12 @@ class IntentVoter:
             found = position.get(entry)
             return 0.0 if found is None else float(probabilities[found])
 
-        return Vote(None if label == OUT_OF_SCOPE else label, float(probabilities[best]), support)
+        leading = np.argsort(-probabilities)[: FAVOURITES + 1]
+        favourites = tuple(
+            self.model.classes[i] for i in leading if self.model.classes[i] != OUT_OF_SCOPE
+        )[:FAVOURITES]
+        label_or_none = None if label == OUT_OF_SCOPE else label
+        return Vote(label_or_none, float(probabilities[best]), support, favourites)
 
 
 # -- calibration ------------------------------------------------------------------------

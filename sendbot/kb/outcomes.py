@@ -35,7 +35,7 @@ import numpy as np
 from sendbot.kb.decision import DecisionTuning, Vote, Voter, combine
 
 Outcome = Literal["answer", "clarify", "fallback"]
-# How many lexical candidates the voters may reorder.
+# How many lexical candidates the voters may reorder (with the entries they favour most).
 FUSION_POOL = 10
 
 
@@ -132,6 +132,10 @@ class Deciding(Generic[Query]):
     def _off_topic(self, scores: np.ndarray) -> float:
         raise NotImplementedError
 
+    def _position(self, entry: str) -> int | None:
+        """Where an entry's score is in the scores `_scored` gives (None: not an entry)."""
+        raise NotImplementedError
+
     # -- deciding ----------------------------------------------------------------------
 
     def decide(
@@ -181,15 +185,19 @@ class Deciding(Generic[Query]):
 
     def lexical(self, question: str, limit: int = 3) -> AnswerResult:
         """The lexical engine's decision alone: rank, then answer, clarify or fall back."""
-        query = self.analyse(question)
+        return self._lexical(self.analyse(question), limit)[0]
+
+    def _lexical(self, query: Query, limit: int) -> tuple[AnswerResult, np.ndarray]:
+        """The lexical decision for an analysed question, and every document's score."""
         scores, closeness = self._scored(query)
         ranked = self._best(scores, closeness, max(limit, 2))
-        return self.decide(
+        decided = self.decide(
             ranked,
             limit,
             domain=bool(ranked) and self.in_domain(query),
             off_topic=self._off_topic(scores),
         )
+        return decided, scores
 
     def votes(self, question: str) -> tuple[tuple[str, Vote], ...]:
         """Every voter's choice for a question, by voter name."""
@@ -202,11 +210,19 @@ class Deciding(Generic[Query]):
         clarified by `decision.combine`, which judges the first lexical candidate; the
         candidates shown are ordered by `fused`, after the answer when there is one.
         """
-        result = self.lexical(question, FUSION_POOL)
+        result, scores = self._lexical(self.analyse(question), FUSION_POOL)
         if not self.voters or result.outcome == "fallback" or not result.candidates:
             return replace(result, candidates=result.candidates[:limit])
         votes = self.votes(question)
-        ranked = fused(result.candidates, votes, self.decision)
+        pool = list(result.candidates)
+        listed = {c.entry for c in pool}
+        for _, vote in votes:  # an entry a voter favours is weighed even if ranked lower
+            for entry in vote.favourites:
+                index = self._position(entry)
+                if entry not in listed and index is not None and scores[index] > 0:
+                    pool.append(Candidate(entry, float(scores[index])))
+                    listed.add(entry)
+        ranked = fused(pool, votes, self.decision)
         top = result.candidates[0]
         verdict = combine(top.entry, top.score, result.outcome == "answer", votes, self.decision)
         if not verdict.answer:

@@ -147,6 +147,7 @@ class Retriever(Deciding["Query"]):
         # Off-topic subjects are ranked after the entries, never returned as candidates.
         self._ids = [e.id for e in entries] + [t.id for t in self.off_topics.topics]
         self._answerable = len(entries)
+        self._positions = {entry_id: i for i, entry_id in enumerate(self._ids[: len(entries)])}
         self._vocabulary = frozenset(w for text in _texts(entries) for w in normalise(text).split())
         off_topic_words = {
             w for t in self.off_topics.topics for q in t.questions for w in normalise(q).split()
@@ -342,6 +343,10 @@ class Retriever(Deciding["Query"]):
         """How well the best off-topic subject explains the question (0 when there are none)."""
         rest = scores[self._answerable :]
         return float(rest.max()) if rest.size else 0.0
+
+    def _position(self, entry: str) -> int | None:
+        """Where an entry's score is in the scores `_scored` gives (None: not an entry)."""
+        return self._positions.get(entry)
 
     def _scores(self, question: Query) -> np.ndarray:
         """The confidence of every document: the entries, then the off-topic subjects."""
