@@ -345,12 +345,18 @@ def _temperature(model: IntentModel, x: sparse.csr_matrix, truth: np.ndarray) ->
     dense = product.toarray() if sparse.issparse(product) else np.asarray(product)
     logits = dense.astype(np.float64) + model.bias
     rows = np.arange(len(truth))
-    best, best_loss = 1.0, math.inf
-    for temperature in np.geomspace(0.02, 20.0, 60):
-        scaled = logits / temperature
+
+    def loss(log_temperature: float) -> float:
+        scaled = logits / math.exp(log_temperature)
         scaled -= scaled.max(axis=1, keepdims=True)
         log_norm = np.log(np.exp(scaled).sum(axis=1))
-        loss = float(np.mean(log_norm - scaled[rows, truth]))
-        if loss < best_loss:
-            best, best_loss = float(temperature), loss
-    return best
+        return float(np.mean(log_norm - scaled[rows, truth]))
+
+    # A smooth search, not a grid: a grid's step made the temperature jump when a phrasing
+    # was added, and every "sure" vote near the threshold with it.
+    from scipy.optimize import minimize_scalar
+
+    found = minimize_scalar(
+        loss, bounds=(math.log(0.02), math.log(20.0)), method="bounded", options={"xatol": 1e-4}
+    )
+    return float(math.exp(found.x))
