@@ -79,6 +79,16 @@ def test_the_set_is_large_varied_and_labelled_with_real_ids(
         assert covered == set(counts)
 
 
+@pytest.mark.parametrize("name", ["tune2.jsonl", "blind.jsonl", "blind2.jsonl"])
+def test_every_other_set_is_labelled_with_real_ids_and_no_repeats(
+    kb: KnowledgeBase, name: str
+) -> None:
+    found = load_eval(EVAL_FILE.with_name(name))
+    assert len(found) >= 140 and sum(1 for i in found if not i.in_scope) >= 30
+    assert len({i.q for i in found}) == len(found)
+    assert {e for i in found for e in i.expect} <= set(kb.entries)
+
+
 def test_real_evaluation_meets_the_guard(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SENDBOT_")}
     env.update(SENDBOT_COUNCIL="bristol", SENDBOT_DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path}/x")
