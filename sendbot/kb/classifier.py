@@ -2,7 +2,7 @@
 
 It learns from the knowledge base's own phrasings and titles (a council's entry keeps
 the phrasings of the national one it replaces), with the off-topic subjects as one more
-class, `OUT_OF_SCOPE`. Features are word (1-2) and character (3-5, within words) n-gram
+class, `OUT_OF_SCOPE`. Features are word (1-2) and character (3-4, within words) n-gram
 TF-IDF of the normalised text, each block scaled to unit length; nothing of the lexical
 engine's analyser, BM25 or synonyms is shared, so the two signals err differently.
 
@@ -50,9 +50,9 @@ class ClassifierSettings:
     c: float = 20.0
     word_max_n: int = 2
     char_min_n: int = 3
-    char_max_n: int = 5
+    char_max_n: int = 4
     max_iter: int = 100
-    tol: float = 2e-2
+    tol: float = 3e-2
     # Passes over every phrasing that continue the held-out fit into the served model.
     continue_epochs: int = 3
     max_softmax_classes: int = 400
