@@ -40,13 +40,14 @@ BLIND2_FILE = EVAL_FILE.with_name("blind2.jsonl")
 TOP1_FLOOR = 0.92
 TOP3_FLOOR = 0.98
 # The served engine (lexical ranking and intent classifier, issue 17), a little below
-# what it measured when set: direct right answers and the most wrong ones, as shares of
-# the in-scope questions. Measured: held-out 0.841 / 0.016, blind 0.830 / 0.030, blind2
-# 0.814 / 0.014; the lexical engine alone 0.762, 0.700, 0.738 right.
+# what it measured when set (December 2026): direct right answers, the most wrong ones
+# (shares of the in-scope questions), and top-1 and top-3 of the candidates shown.
+# Measured: held-out 0.899 / 0.016 / 0.947 / 0.984, blind 0.860 / 0.020 / 0.970 / 0.990,
+# blind2 0.862 / 0.007 / 0.945 / 0.979; the lexical engine alone 0.767, 0.720, 0.807 right.
 DIRECT_FLOORS = {
-    "held-out": (0.82, 0.025),
-    "blind": (0.80, 0.04),
-    "blind2": (0.79, 0.025),
+    "held-out": (0.87, 0.025, 0.93, 0.97),
+    "blind": (0.83, 0.03, 0.95, 0.98),
+    "blind2": (0.83, 0.02, 0.92, 0.96),
 }
 
 
@@ -79,7 +80,7 @@ def test_the_set_is_large_varied_and_labelled_with_real_ids(
         assert covered == set(counts)
 
 
-@pytest.mark.parametrize("name", ["tune2.jsonl", "blind.jsonl", "blind2.jsonl"])
+@pytest.mark.parametrize("name", ["tune2.jsonl", "tune3.jsonl", "blind.jsonl", "blind2.jsonl"])
 def test_every_other_set_is_labelled_with_real_ids_and_no_repeats(
     kb: KnowledgeBase, name: str
 ) -> None:
@@ -157,11 +158,12 @@ def test_the_served_engine_answers_directly_and_rarely_wrongly(
     chosen = measured_sets(items)[name]
     report: Report = evaluate(EngineMethod(served.ask), chosen)
     alone: Report = evaluate(EngineMethod(Retriever(kb).ask, "lexical"), chosen)
-    right, wrong = DIRECT_FLOORS[name]
+    right, wrong, top1, top3 = DIRECT_FLOORS[name]
     assert report.direct_right >= right, report
     assert report.direct_wrong <= wrong, report
+    assert report.top1 >= top1 and report.top3 >= top3, report
     assert report.direct_right > alone.direct_right, (report, alone)
-    # The classifier's support reorders the lexical candidates (top-1 floors below).
+    # The classifier's support reorders the lexical candidates: top-3 never loses by it.
     assert report.top3 >= alone.top3, (report, alone)
     assert report.oos_answered <= alone.oos_answered
     total = report.direct_right + report.direct_wrong + report.clarify + report.fallback
