@@ -88,6 +88,14 @@ def test_calibration_answers_the_most_within_the_budget_of_wrong_answers() -> No
     assert outcome_counts(cases, loose)[:2] == (48, 2)
 
 
+def test_calibration_never_makes_a_voter_sure_below_one_half() -> None:
+    # Every answer at a confidence of 0.4 is right: a lower threshold would answer them all.
+    cases = [case("a", "a", 0.6, 0.4) for _ in range(20)]
+    picked = calibrate(cases, ["classifier"], max_wrong=0.5)
+    assert picked.threshold("classifier") >= 0.5
+    assert outcome_counts(cases, picked)[0] == 0
+
+
 @pytest.fixture(scope="module")
 def kb() -> KnowledgeBase:
     return load_knowledge(bundled_knowledge_dir(), "bristol")

@@ -67,7 +67,7 @@ class DecisionTuning:
     # The lowest lexical score at which an answer the learned voters back is given.
     agree_floor: float = 0.52
     # A voter is sure from this confidence up (by voter name; unnamed: never sure).
-    sure: tuple[tuple[str, float], ...] = (("classifier", 0.325), ("minilm", 0.6))
+    sure: tuple[tuple[str, float], ...] = (("classifier", 0.525), ("minilm", 0.6))
     # How much of a voter's support is added to a candidate's lexical score to order the
     # candidates (by voter name; unnamed: none).
     fusion: tuple[tuple[str, float], ...] = (("classifier", 0.2),)
@@ -191,11 +191,13 @@ def calibrate(
     Wrong answers (to in-scope questions, or any answer to an out-of-scope one) may be
     at most `max_wrong` of the in-scope questions: below the target of 0.02, so that a
     new set has some room. A grid over the lexical floor and each voter's threshold (one
-    at a time, twice over, as coordinate ascent); ties go to the stricter numbers.
+    at a time, twice over, as coordinate ascent); ties go to the stricter numbers. A
+    voter is never sure below 0.5, where another entry could be as likely: in a small
+    knowledge base a lower number would make it sure of almost anything.
     """
     tuning = start or DecisionTuning()
     floors = [round(float(x), 3) for x in np.arange(0.20, 0.70, 0.02)]
-    levels = [round(float(x), 3) for x in np.arange(0.30, 0.99, 0.025)]
+    levels = [round(float(x), 3) for x in np.arange(0.50, 0.99, 0.025)]
     allowed = max_wrong * sum(1 for case in cases if case.expect)
 
     def goodness(candidate: DecisionTuning) -> tuple[int, int]:
