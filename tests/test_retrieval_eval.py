@@ -42,12 +42,12 @@ TOP3_FLOOR = 0.98
 # The served engine (lexical ranking and intent classifier, issue 17), a little below
 # what it measured when set (December 2026): direct right answers, the most wrong ones
 # (shares of the in-scope questions), and top-1 and top-3 of the candidates shown.
-# Measured: held-out 0.899 / 0.016 / 0.947 / 0.984, blind 0.860 / 0.020 / 0.970 / 0.990,
-# blind2 0.862 / 0.007 / 0.945 / 0.979; the lexical engine alone 0.767, 0.720, 0.807 right.
+# Measured: held-out 0.889 / 0.021 / 0.963 / 0.984, blind 0.880 / 0.020 / 0.970 / 0.990,
+# blind2 0.883 / 0.007 / 0.945 / 0.979; the lexical engine alone 0.767, 0.700, 0.814 right.
 DIRECT_FLOORS = {
-    "held-out": (0.87, 0.025, 0.93, 0.97),
-    "blind": (0.83, 0.03, 0.95, 0.98),
-    "blind2": (0.83, 0.02, 0.92, 0.96),
+    "held-out": (0.87, 0.025, 0.94, 0.97),
+    "blind": (0.85, 0.03, 0.95, 0.98),
+    "blind2": (0.85, 0.02, 0.92, 0.96),
 }
 
 
@@ -80,7 +80,9 @@ def test_the_set_is_large_varied_and_labelled_with_real_ids(
         assert covered == set(counts)
 
 
-@pytest.mark.parametrize("name", ["tune2.jsonl", "tune3.jsonl", "blind.jsonl", "blind2.jsonl"])
+@pytest.mark.parametrize(
+    "name", ["tune2.jsonl", "tune3.jsonl", "tune4.jsonl", "blind.jsonl", "blind2.jsonl"]
+)
 def test_every_other_set_is_labelled_with_real_ids_and_no_repeats(
     kb: KnowledgeBase, name: str
 ) -> None:
