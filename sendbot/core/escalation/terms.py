@@ -16,7 +16,6 @@ from sendbot.core.keyring import Keyring
 from sendbot.kb.synonyms import STOPWORDS
 
 WORD = re.compile(r"[^\W\d_]{3,}")
-STOP_WORDS = STOPWORDS  # the words too common to tell one question from another
 MAX_QUERY_WORDS = 8
 
 
@@ -24,7 +23,7 @@ def words(text: str) -> list[str]:
     """A text's search words, normalised, each once, in the order they first appear."""
     plain = unicodedata.normalize("NFKD", text.casefold())
     letters = "".join(c for c in plain if not unicodedata.combining(c))
-    found = (w for w in WORD.findall(letters) if w not in STOP_WORDS)
+    found = (w for w in WORD.findall(letters) if w not in STOPWORDS)
     return list(dict.fromkeys(found))
 
 
