@@ -132,7 +132,9 @@ class IntentVoter:
     def vote(self, question: str) -> Vote:
         """The classifier's choice (None for the out-of-scope class)."""
         probabilities = self.model.probabilities(question)
-        best = int(np.argmax(probabilities))
+        # One stable sort gives the choice (the first of equals, as argmax) and the runners-up.
+        leading = np.argsort(-probabilities, kind="stable")[: FAVOURITES + 1]
+        best = int(leading[0])
         label = self.model.classes[best]
         position = self._position
 
@@ -140,7 +142,6 @@ class IntentVoter:
             found = position.get(entry)
             return 0.0 if found is None else float(probabilities[found])
 
-        leading = np.argsort(-probabilities)[: FAVOURITES + 1]
         favourites = tuple(
             self.model.classes[i] for i in leading if self.model.classes[i] != OUT_OF_SCOPE
         )[:FAVOURITES]
