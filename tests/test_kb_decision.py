@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from sendbot.config import bundled_knowledge_dir
-from sendbot.kb.decision import Case, DecisionTuning, Vote, calibrate, combine, outcome_counts
+from sendbot.kb.decision import (
+    Case,
+    DecisionTuning,
+    Vote,
+    calibrate,
+    combine,
+    outcome_counts,
+    unscored,
+)
 from sendbot.kb.engine import build_engine
 from sendbot.kb.loader import KnowledgeBase, load_knowledge
 from sendbot.kb.outcomes import Candidate, fused
@@ -49,6 +58,46 @@ def test_unsure_signals_and_low_scores_ask() -> None:
     assert verdict.answer and not verdict.sure
     # A voter nobody tuned is never sure.
     assert not combine("a", 0.5, False, votes(("other", "a", 1.0)), TUNING).answer
+
+
+def test_a_very_sure_voter_answers_its_own_choice_when_the_ranking_is_unsure() -> None:
+    scores = {"a": 0.7, "b": 0.5, "c": 0.3}.get
+
+    def score_of(entry: str) -> float:
+        return scores(entry, 0.0)
+
+    sure_of_b = votes(("classifier", "b", 0.97))
+    verdict = combine("a", 0.7, False, sure_of_b, TUNING, score_of)
+    assert (verdict.answer, verdict.entry, verdict.sure) == (True, "b", False)
+    # Not when the lexical engine is sure of its own first candidate: that is a disagreement.
+    assert not combine("a", 0.7, True, sure_of_b, TUNING, score_of).answer
+    # Not below the overruling confidence, nor for a choice the words barely support.
+    assert not combine("a", 0.7, False, votes(("classifier", "b", 0.9)), TUNING, score_of).answer
+    assert not combine("a", 0.7, False, votes(("classifier", "c", 0.99)), TUNING, score_of).answer
+    # Not without lexical scores, nor for out of scope, nor when another sure voter differs.
+    assert not combine("a", 0.7, False, sure_of_b, TUNING, unscored).answer
+    assert not combine("a", 0.7, False, votes(("classifier", None, 0.99)), TUNING, score_of).answer
+    split = votes(("classifier", "b", 0.97), ("minilm", "a", 0.7))
+    assert not combine("a", 0.7, False, split, TUNING, score_of).answer
+    # A voter very sure of the first candidate answers it below the agreeing floor too.
+    strict = replace(TUNING, agree_floor=0.6)
+    low = combine("b", 0.5, False, votes(("classifier", "b", 0.97)), strict, score_of)
+    assert (low.answer, low.entry) == (True, "b")
+    assert not combine("b", 0.5, False, votes(("classifier", "b", 0.9)), strict, score_of).answer
+
+
+def test_calibration_replays_an_overruling_answer() -> None:
+    overruled = Case(
+        expect=("b",),
+        refused=False,
+        top="a",
+        top_score=0.7,
+        lexical_sure=False,
+        votes=(("classifier", Vote("b", 0.97)),),
+        scores=(("b", 0.5),),
+    )
+    assert outcome_counts([overruled], TUNING)[:2] == (1, 0)
+    assert outcome_counts([overruled], replace(TUNING, overrule=0.99))[:2] == (0, 0)
 
 
 def test_support_reorders_the_candidates_but_keeps_their_lexical_scores() -> None:
@@ -181,7 +230,9 @@ def test_the_answer_comes_first_and_a_question_lists_the_reordered_candidates(
         ((_, vote),) = engine.votes(question)
         values = [c.score + weight * vote.support(c.entry) for c in result.candidates]
         if result.outcome == "answer":
-            assert result.candidates[0].entry == result.entry == lexical.candidates[0].entry
+            # The first lexical candidate, or the classifier's own choice where it overruled.
+            assert result.candidates[0].entry == result.entry
+            assert result.entry in (lexical.candidates[0].entry, vote.entry)
             values = values[1:]
         assert values == sorted(values, reverse=True), question
     assert outcomes == {"answer", "clarify"}
@@ -206,10 +257,8 @@ def test_an_entry_a_voter_favours_is_weighed_even_below_the_lexical_top_ten(
     question = "ehcp"  # one word that many entries explain equally well
     ranked = [c.entry for c in lexical.rank(question, limit=len(kb.entries))]
     outside = next(e for e in ranked[10:] if e != ranked[0])
-    engine = lexical.with_voters(
-        [Favouring(outside)], DecisionTuning(fusion=(("classifier", 1.0),))
-    )
-    result = engine.ask(question)
+    never_overrules = DecisionTuning(fusion=(("classifier", 1.0),), overrule=1.01)
+    result = lexical.with_voters([Favouring(outside)], never_overrules).ask(question)
     assert result.candidates[0].entry == outside
-    # Moved up by the voter alone, it is offered, never answered.
+    # Moved up by the voter alone, and not sure enough to overrule: offered, not answered.
     assert result.outcome == "clarify"

@@ -14,6 +14,11 @@ first candidate when it would answer alone.
   signals that agree answer a question the lexical engine alone would only clarify;
   a sure learned voter that disagrees turns the lexical engine's answer into "did you
   mean"; and when no signal is sure the parent is asked.
+- When that does not answer, a learned voter that is very sure (`overrule`) answers its
+  own choice, if the lexical engine is not sure of anything, no other voter is sure of
+  something else, and the lexical score of that choice reaches `overrule_floor`: the
+  phrasings it learned from say what the question means where the words alone were
+  split between entries.
 - An answer is given with full confidence when every signal is sure of it; otherwise the
   next candidates go with it as "Not what you asked?" buttons.
 
@@ -33,6 +38,11 @@ from sendbot.kb.classifier import OUT_OF_SCOPE, IntentModel
 
 def no_support(entry: str) -> float:
     """The support of a voter that only names its choice: none for any entry."""
+    return 0.0
+
+
+def unscored(entry: str) -> float:
+    """The lexical score of an entry where none is known: none."""
     return 0.0
 
 
@@ -71,6 +81,10 @@ class DecisionTuning:
     # How much of a voter's support is added to a candidate's lexical score to order the
     # candidates (by voter name; unnamed: none).
     fusion: tuple[tuple[str, float], ...] = (("classifier", 0.2),)
+    # A voter this sure answers its own choice when the lexical engine is sure of nothing,
+    # if that choice's lexical score reaches `overrule_floor`.
+    overrule: float = 0.95
+    overrule_floor: float = 0.4
 
     def weight(self, voter: str) -> float:
         """How much a voter's support moves a candidate in the order."""
@@ -93,6 +107,8 @@ class Verdict:
 
     answer: bool
     sure: bool
+    # The entry answered: the first lexical candidate, or the one a voter overruled it with.
+    entry: str | None = None
 
 
 def combine(
@@ -101,8 +117,12 @@ def combine(
     lexical_sure: bool,
     votes: Sequence[tuple[str, Vote]],
     tuning: DecisionTuning,
+    score_of: Callable[[str], float] = unscored,
 ) -> Verdict:
-    """Answer the first lexical candidate or not, and whether with full confidence."""
+    """Which entry to answer, if any, and whether with full confidence.
+
+    `score_of` gives any entry's lexical score, for a voter's overruling choice.
+    """
     backing = int(lexical_sure)
     against = 0
     for name, vote in votes:
@@ -112,8 +132,24 @@ def combine(
             backing += 1
         else:
             against += 1
-    answer = top_score >= tuning.agree_floor and backing >= 1 and backing > against
-    return Verdict(answer=answer, sure=answer and backing == len(votes) + 1)
+    if top_score >= tuning.agree_floor and backing >= 1 and backing > against:
+        return Verdict(answer=True, sure=backing == len(votes) + 1, entry=top)
+    chosen = None if lexical_sure else overruling(votes, tuning, score_of)
+    return Verdict(answer=chosen is not None, sure=False, entry=chosen)
+
+
+def overruling(
+    votes: Sequence[tuple[str, Vote]], tuning: DecisionTuning, score_of: Callable[[str], float]
+) -> str | None:
+    """The entry a very sure voter answers against an unsure ranking, if the others allow."""
+    sure = {vote.entry for name, vote in votes if vote.confidence >= tuning.threshold(name)}
+    if len(sure) != 1:
+        return None
+    chosen = sure.pop()
+    very_sure = any(v.entry == chosen and v.confidence >= tuning.overrule for _, v in votes)
+    if chosen is None or not very_sure or score_of(chosen) < tuning.overrule_floor:
+        return None
+    return chosen
 
 
 # How many of its most probable entries the classifier offers to the ranking.
@@ -162,6 +198,12 @@ class Case:
     top_score: float
     lexical_sure: bool
     votes: tuple[tuple[str, Vote], ...]
+    # The lexical score of each entry a voter chose (for replaying an overruling).
+    scores: tuple[tuple[str, float], ...] = ()
+
+    def score_of(self, entry: str) -> float:
+        """The lexical score of an entry a voter chose (0 if unknown)."""
+        return dict(self.scores).get(entry, 0.0)
 
 
 def outcome_counts(cases: Iterable[Case], tuning: DecisionTuning) -> tuple[int, int, int]:
@@ -171,10 +213,12 @@ def outcome_counts(cases: Iterable[Case], tuning: DecisionTuning) -> tuple[int, 
         total += 1
         if case.refused or case.top is None:
             continue
-        verdict = combine(case.top, case.top_score, case.lexical_sure, case.votes, tuning)
+        verdict = combine(
+            case.top, case.top_score, case.lexical_sure, case.votes, tuning, case.score_of
+        )
         if not verdict.answer:
             continue
-        if case.top in case.expect:
+        if verdict.entry in case.expect:
             right += 1
         else:
             wrong += 1

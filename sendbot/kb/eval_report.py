@@ -43,8 +43,10 @@ def decision_cases(engine: Retriever, items: Sequence[EvalItem]) -> list[Case]:
     """What replaying the combined decision on some labelled questions needs."""
     found: list[Case] = []
     for item in items:
-        lexical = engine.lexical(item.q)
+        lexical, score_of = engine.lexical_scores(item.q)
         top = lexical.candidates[0] if lexical.candidates else None
+        votes = engine.votes(item.q)
+        chosen = {vote.entry for _, vote in votes if vote.entry is not None}
         found.append(
             Case(
                 expect=item.expect,
@@ -52,7 +54,8 @@ def decision_cases(engine: Retriever, items: Sequence[EvalItem]) -> list[Case]:
                 top=top.entry if top else None,
                 top_score=top.score if top else 0.0,
                 lexical_sure=lexical.outcome == "answer",
-                votes=engine.votes(item.q),
+                votes=votes,
+                scores=tuple((entry, score_of(entry)) for entry in sorted(chosen)),
             )
         )
     return found

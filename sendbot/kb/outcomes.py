@@ -26,7 +26,7 @@ methods it names.
 from __future__ import annotations
 
 import copy
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Generic, Literal, Protocol, Self, TypeVar
 
@@ -207,8 +207,9 @@ class Deciding(Generic[Query]):
         """Rank entries for a question and choose answer, clarify or fallback.
 
         With voters, a question the lexical engine does not refuse is answered or
-        clarified by `decision.combine`, which judges the first lexical candidate; the
-        candidates shown are ordered by `fused`, after the answer when there is one.
+        clarified by `decision.combine`, which judges the first lexical candidate (or
+        lets a very sure voter answer its own choice); the candidates shown are ordered
+        by `fused`, after the answer when there is one.
         """
         result, scores = self._lexical(self.analyse(question), FUSION_POOL)
         if not self.voters or result.outcome == "fallback" or not result.candidates:
@@ -224,13 +225,36 @@ class Deciding(Generic[Query]):
                     listed.add(entry)
         ranked = fused(pool, votes, self.decision)
         top = result.candidates[0]
-        verdict = combine(top.entry, top.score, result.outcome == "answer", votes, self.decision)
-        if not verdict.answer:
+        lexical_sure = result.outcome == "answer"
+        score_of = self._score_of(scores)
+        verdict = combine(top.entry, top.score, lexical_sure, votes, self.decision, score_of)
+        if not verdict.answer or verdict.entry is None:
             return replace(result, outcome="clarify", entry=None, candidates=ranked[:limit])
-        shown = [top, *(c for c in ranked if c.entry != top.entry)][:limit]
+        chosen = verdict.entry
+        first = next((c for c in pool if c.entry == chosen), Candidate(chosen, score_of(chosen)))
+        shown = [first, *(c for c in ranked if c.entry != chosen)][:limit]
         return replace(
-            result, outcome="answer", entry=top.entry, sure=verdict.sure, candidates=shown
+            result,
+            outcome="answer",
+            entry=chosen,
+            score=first.score,
+            sure=verdict.sure,
+            candidates=shown,
         )
+
+    def lexical_scores(self, question: str) -> tuple[AnswerResult, Callable[[str], float]]:
+        """The lexical decision alone, and any entry's lexical score for the question."""
+        result, scores = self._lexical(self.analyse(question), 3)
+        return result, self._score_of(scores)
+
+    def _score_of(self, scores: np.ndarray) -> Callable[[str], float]:
+        """Any entry's score in one question's scores (0 for an unknown id)."""
+
+        def score_of(entry: str) -> float:
+            index = self._position(entry)
+            return 0.0 if index is None else float(scores[index])
+
+        return score_of
 
     def with_voters(self, voters: Sequence[Voter], decision: DecisionTuning | None = None) -> Self:
         """The same engine deciding with other voters (none: the lexical engine alone)."""
