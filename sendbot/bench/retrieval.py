@@ -35,6 +35,7 @@ from sendbot.kb.baselines import RapidfuzzBaseline
 from sendbot.kb.classifier import ClassifierSettings, training_set
 from sendbot.kb.classifier_cache import load_or_fit
 from sendbot.kb.decision import IntentVoter
+from sendbot.kb.engine import classifier_reader
 from sendbot.kb.loader import Entry, KnowledgeBase, Source
 from sendbot.kb.normalise import normalise
 from sendbot.kb.retrieval import Retriever
@@ -139,6 +140,7 @@ def classifier_build(engine: Retriever) -> tuple[IntentVoter, dict[str, Any]]:
     """Fit the intent classifier into an empty cache folder, then load it from there."""
     settings = ClassifierSettings()
     data = training_set(engine.kb, engine.off_topics, settings)
+    reader = classifier_reader(engine, settings)
     # scikit-learn is imported before the clock starts: a process pays that once (about a
     # second here), whether it fits or finds the model in the cache.
     import sklearn.feature_extraction.text
@@ -146,12 +148,13 @@ def classifier_build(engine: Retriever) -> tuple[IntentVoter, dict[str, Any]]:
 
     with tempfile.TemporaryDirectory(prefix="sendbot-bench-") as folder:
         start, start_cpu = time.perf_counter(), time.thread_time()
-        model, _ = load_or_fit(data, settings, Path(folder))
+        read = data.read(reader)
+        model, _ = load_or_fit(read, settings, Path(folder))
         fit_s, fit_cpu = time.perf_counter() - start, time.thread_time() - start_cpu
         start, start_cpu = time.perf_counter(), time.thread_time()
-        _, hit = load_or_fit(data, settings, Path(folder))
+        _, hit = load_or_fit(data.read(reader), settings, Path(folder))
         hit_s, hit_cpu = time.perf_counter() - start, time.thread_time() - start_cpu
-    return IntentVoter(model), {
+    return IntentVoter(model, reader), {
         "kind": model.kind,
         "texts": len(data.texts),
         "fit_s": round(fit_s, 3),

@@ -25,10 +25,7 @@ from sendbot.kb.classifier import (
     IntentModel,
     TrainingSet,
     fit,
-    training_set,
 )
-from sendbot.kb.loader import KnowledgeBase
-from sendbot.kb.off_topic import OffTopics
 
 log = logging.getLogger(__name__)
 PREFIX = "intent-"
@@ -135,17 +132,6 @@ def load_or_fit(
     except OSError as error:
         log.warning("intent classifier cache not written: %s", type(error).__name__)
     return model, False
-
-
-def classifier_for(
-    kb: KnowledgeBase,
-    off_topics: OffTopics | None,
-    folder: Path | None,
-    settings: ClassifierSettings | None = None,
-) -> tuple[IntentModel, bool]:
-    """The intent classifier for a knowledge base, cached in `folder` (None: not cached)."""
-    chosen = settings or ClassifierSettings()
-    return load_or_fit(training_set(kb, off_topics, chosen), chosen, folder)
 
 
 def _ordered(vocab: dict[str, int]) -> np.ndarray:

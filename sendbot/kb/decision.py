@@ -33,7 +33,7 @@ from typing import Protocol
 
 import numpy as np
 
-from sendbot.kb.classifier import OUT_OF_SCOPE, IntentModel
+from sendbot.kb.classifier import OUT_OF_SCOPE, IntentModel, Reader, plain
 
 
 def no_support(entry: str) -> float:
@@ -161,13 +161,15 @@ class IntentVoter:
 
     name = "classifier"
 
-    def __init__(self, model: IntentModel) -> None:
+    def __init__(self, model: IntentModel, reader: Reader = plain) -> None:
         self.model = model
+        # Reads a question the way the model's training texts were read.
+        self.reader = reader
         self._position = {label: i for i, label in enumerate(model.classes)}
 
     def vote(self, question: str) -> Vote:
         """The classifier's choice (None for the out-of-scope class)."""
-        probabilities = self.model.probabilities(question)
+        probabilities = self.model.probabilities(self.reader(question))
         # One stable sort gives the choice (the first of equals, as argmax) and the runners-up.
         leading = np.argsort(-probabilities, kind="stable")[: FAVOURITES + 1]
         best = int(leading[0])

@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from sendbot.kb.classifier import ClassifierSettings, training_set
+from sendbot.kb.classifier import ClassifierSettings, Reader, plain, training_set, with_terms
 from sendbot.kb.classifier_cache import load_or_fit
 from sendbot.kb.decision import DecisionTuning, IntentVoter, Voter
 from sendbot.kb.loader import KnowledgeBase
@@ -40,10 +40,11 @@ def build_engine(
     lexical = Retriever(kb)
     chosen = settings or ClassifierSettings()
     data = training_set(kb, lexical.off_topics, chosen)
+    reader = classifier_reader(lexical, chosen)
     start = time.perf_counter()
-    model, hit = load_or_fit(data, chosen, cache_dir)
+    model, hit = load_or_fit(data.read(reader), chosen, cache_dir)
     seconds = time.perf_counter() - start
-    voters: list[Voter] = [IntentVoter(model)]
+    voters: list[Voter] = [IntentVoter(model, reader)]
     if embeddings:
         from sendbot.kb.embedding_voter import embedding_voter
 
@@ -52,3 +53,8 @@ def build_engine(
             voters.append(found)
     engine = lexical.with_voters(voters, decision)
     return engine, BuildInfo(seconds, hit, tuple(v.name for v in voters))
+
+
+def classifier_reader(lexical: Retriever, settings: ClassifierSettings) -> Reader:
+    """How the intent classifier reads a text: with the lexical analyser's index terms."""
+    return with_terms(lexical.index_terms) if settings.terms else plain

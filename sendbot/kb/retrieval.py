@@ -236,6 +236,10 @@ class Retriever(Deciding["Query"]):
         terms = list(dict.fromkeys(term for part in parts for term in part))
         return Query(parts, terms, surfaces)
 
+    def index_terms(self, text: str) -> list[str]:
+        """A text's index terms in order, repeats and place names kept (for the classifier)."""
+        return self.analyser.terms(text)
+
     def features(self, question: str) -> tuple[list[str], dict[str, np.ndarray]]:
         """The question's terms and each entry's normalised score on each field."""
         query = self.analyse(question)

@@ -144,8 +144,8 @@ class Analyser:
         self._fillers: dict[tuple[str, ...], tuple[str, ...]] = {
             tuple(normalise(item).split()): () for item in self.synonyms.fillers
         }
-        self._longest_filler = max((len(f) for f in self._fillers), default=0)
-        self._longest = max((len(k) for k in self._phrases), default=1)
+        self._filler_starts = _longest_from(self._fillers)
+        self._phrase_starts = _longest_from(self._phrases)
         known = set(self.vocabulary) | self.synonyms.words()
         self._known = known
         self._choices = sorted(w for w in known if len(w) >= 3 and w.isalpha())
@@ -205,7 +205,7 @@ class Analyser:
 
     def without_fillers(self, words: Sequence[str]) -> list[str]:
         """The words with every filler phrase taken out, longest first."""
-        return _replace_phrases(words, self._fillers, self._longest_filler)
+        return _replace_phrases(words, self._fillers, self._filler_starts)
 
     def terms(self, text: str) -> list[str]:
         """The index terms of a text, in order."""
@@ -244,7 +244,7 @@ class Analyser:
         return current
 
     def _expand_once(self, stems: Sequence[str]) -> list[str]:
-        return _replace_phrases(stems, self._phrases, self._longest)
+        return _replace_phrases(stems, self._phrases, self._phrase_starts)
 
     def canonical_terms(self) -> frozenset[str]:
         """Terms that stand for a whole synonym group."""
@@ -266,15 +266,28 @@ class Analyser:
         )
 
 
+def _longest_from(phrases: Mapping[tuple[str, ...], object]) -> dict[str, int]:
+    """For each word that begins a phrase, the length of the longest phrase it begins."""
+    found: dict[str, int] = {}
+    for key in phrases:
+        found[key[0]] = max(found.get(key[0], 0), len(key))
+    return found
+
+
 def _replace_phrases(
-    words: Sequence[str], phrases: Mapping[tuple[str, ...], tuple[str, ...]], longest: int
+    words: Sequence[str],
+    phrases: Mapping[tuple[str, ...], tuple[str, ...]],
+    longest_from: Mapping[str, int],
 ) -> list[str]:
-    """Replace each phrase found, longest first and left to right, by what it maps to."""
+    """Replace each phrase found, longest first and left to right, by what it maps to.
+
+    `longest_from` (`_longest_from(phrases)`) skips a word that begins no phrase at once.
+    """
     out: list[str] = []
     i = 0
     n = len(words)
     while i < n:
-        for size in range(min(longest, n - i), 0, -1):
+        for size in range(min(longest_from.get(words[i], 0), n - i), 0, -1):
             replacement = phrases.get(tuple(words[i : i + size]))
             if replacement is not None:
                 out.extend(replacement)
