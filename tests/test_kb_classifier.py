@@ -93,3 +93,30 @@ def test_fitting_the_same_knowledge_twice_gives_the_same_model(kb: KnowledgeBase
     first, second = fit(data, settings), fit(data, settings)
     assert first.temperature == second.temperature
     assert np.array_equal(np.asarray(first.weights), np.asarray(second.weights))
+
+
+def test_a_reading_adds_each_index_term_marked_and_the_character_grams_skip_them() -> None:
+    read = classifier.with_terms(lambda text: ["ehcp", "late"])
+    mark = classifier.TERM_MARK
+    assert read("my EHC plan is late") == f"my EHC plan is late {mark}ehcp {mark}late"
+    assert classifier.typed_part(f"my plan {mark}ehcp {mark}late") == "my plan"
+    assert classifier.typed_part("my plan") == "my plan"
+    assert classifier.plain("my plan") == "my plan"
+
+
+def test_the_served_classifier_reads_synonyms_as_one_feature(kb: KnowledgeBase) -> None:
+    from sendbot.kb.engine import build_engine
+
+    engine = build_engine(kb, None)[0]
+    (voter,) = engine.voters
+    mark = classifier.TERM_MARK
+    # An old name and the new one read as the same term, which the model has learnt.
+    for typed in ("statement of special educational needs", "EHC plan", "ehcp"):
+        assert f"{mark}ehcp" in voter.reader(typed).split()  # type: ignore[attr-defined]
+    data = training_set(kb, None, ClassifierSettings())
+    read = data.read(voter.reader)  # type: ignore[attr-defined]
+    assert read.labels == data.labels and read.texts != data.texts
+    assert read.digest(ClassifierSettings()) != data.digest(ClassifierSettings())
+    # Turned off, the classifier reads the text alone.
+    plain_engine = build_engine(kb, None, settings=ClassifierSettings(terms=False))[0]
+    assert plain_engine.voters[0].reader("ehcp") == "ehcp"  # type: ignore[attr-defined]
