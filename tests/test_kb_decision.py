@@ -166,7 +166,7 @@ def test_equal_lexical_scores_prefer_the_closer_phrasing(kb: KnowledgeBase) -> N
     [
         ("how long does an ehcp take", "ehcp-timeline"),
         ("what is the local offer", "local-offer"),
-        ("can my child get help with school transport", "school-transport"),
+        ("what happens at an annual review", "annual-review"),
     ],
 )
 def test_questions_the_lexical_engine_only_clarified_are_answered(

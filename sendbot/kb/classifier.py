@@ -2,7 +2,7 @@
 
 It learns from the knowledge base's own phrasings and titles (a council's entry keeps
 the phrasings of the national one it replaces), with the off-topic subjects as one more
-class, `OUT_OF_SCOPE`. Features are word (1-2) and character (3-4, within words) n-gram
+class, `OUT_OF_SCOPE`. Features are word and character 4-gram (within words)
 TF-IDF of the normalised text, each block scaled to unit length. The text is a *reading*
 (`Reader`): by default the words as typed followed by the lexical analyser's index terms,
 each marked with `TERM_MARK` (`with_terms`: typos repaired, synonyms read as their group's
@@ -54,11 +54,16 @@ TEMPERATURE_SAMPLE = 1000
 
 @dataclass(frozen=True)
 class ClassifierSettings:
-    """Every number of the classifier; the defaults were chosen on the tuning half."""
+    """Every number of the classifier; the defaults were chosen on the tuning half.
+
+    December 2026, on the held-out halves of tune3-5 and the tuning half of eval.jsonl:
+    words alone and character 4-grams answered as many rightly as word pairs and 3-4-grams
+    (0.884 against 0.885), fewer wrongly (0.018 against 0.023), in half the fitting time.
+    """
 
     c: float = 20.0
-    word_max_n: int = 2
-    char_min_n: int = 3
+    word_max_n: int = 1
+    char_min_n: int = 4
     char_max_n: int = 4
     max_iter: int = 100
     tol: float = 5e-2
