@@ -55,7 +55,7 @@ def test_an_everyday_word_does_not_outweigh_a_send_term(retriever: Retriever) ->
 
 
 def test_a_send_question_with_a_typo_is_clarified_not_dropped(retriever: Retriever) -> None:
-    question = "sencoo wont reply"
+    question = "the sencoo is rude"
     plain = retriever.with_tuning(domain_bonus=0.0).ask(question)
     result = retriever.ask(question)
     assert plain.outcome == "fallback"

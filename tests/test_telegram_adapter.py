@@ -56,7 +56,7 @@ async def test_start_to_question_clarification_and_feedback(settings: Settings, 
         prompt = await chat.press(MENU["ask"])
         assert prompt[0].text == MESSAGES["ask_prompt"]
 
-        unsure = await chat.send("offer advice")
+        unsure = await chat.send("local services advice")
         assert unsure[0].text == ANSWER["did_you_mean"]
         offer = app.services.kb.entries["local-offer"].title
         assert offer in unsure[0].labels
