@@ -82,7 +82,15 @@ def test_the_set_is_large_varied_and_labelled_with_real_ids(
 
 @pytest.mark.parametrize(
     "name",
-    ["tune2.jsonl", "tune3.jsonl", "tune4.jsonl", "tune5.jsonl", "blind.jsonl", "blind2.jsonl"],
+    [
+        "tune2.jsonl",
+        "tune3.jsonl",
+        "tune4.jsonl",
+        "tune5.jsonl",
+        "blind.jsonl",
+        "blind2.jsonl",
+        "blind3.jsonl",
+    ],
 )
 def test_every_other_set_is_labelled_with_real_ids_and_no_repeats(
     kb: KnowledgeBase, name: str
